@@ -1,0 +1,145 @@
+"""Which adapter serves which URL scheme.
+
+Three sources, looked up in this order: adapters registered at run time with
+:func:`register_adapter` (tests, embedding applications), the built-in table below, and
+third-party packages that declare an entry point in the group ``caseport.adapters`` (name: the
+URL scheme; value: ``module:factory``). A factory takes the URL and its options and returns a
+:class:`~contracts.store.CaseStore`. Nothing is overridden silently: registering a scheme that
+is taken fails, and so does an entry point that claims a built-in scheme.
+"""
+
+from __future__ import annotations
+
+import importlib
+import threading
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from types import MappingProxyType
+from typing import Final
+
+from contracts.errors import ConfigurationError
+from contracts.store import CaseStore
+
+__all__ = [
+    "BUILTIN_ADAPTERS",
+    "ENTRY_POINT_GROUP",
+    "AdapterFactory",
+    "AdapterSpec",
+    "known_schemes",
+    "register_adapter",
+    "resolve",
+]
+
+ENTRY_POINT_GROUP: Final = "caseport.adapters"
+
+AdapterFactory = Callable[[str, Mapping[str, str]], CaseStore]
+"""Builds a store from a URL and its options (query parameters merged with keywords)."""
+
+
+@dataclass(frozen=True, slots=True)
+class AdapterSpec:
+    """Where a built-in adapter lives and what it needs.
+
+    Attributes:
+        target: ``module:function`` of the factory, imported on first use.
+        extra: the optional-dependency extra that provides its packages, if any.
+        description: one line for ``caseport info`` and error messages.
+    """
+
+    target: str
+    extra: str | None
+    description: str
+
+
+BUILTIN_ADAPTERS: Final[Mapping[str, AdapterSpec]] = MappingProxyType(
+    {
+        "memory": AdapterSpec(
+            "adapters.memory:from_url", None, "in-memory reference store with fault injection"
+        ),
+    }
+)
+"""Built-in schemes, alphabetical, read-only."""
+
+_runtime: dict[str, AdapterFactory] = {}
+_lock = threading.Lock()
+
+
+def register_adapter(scheme: str, factory: AdapterFactory, *, replace: bool = False) -> None:
+    """Serve ``scheme`` with ``factory`` in this process.
+
+    Raises:
+        ConfigurationError: the scheme is built in, or already registered and ``replace`` is
+            false.
+    """
+    with _lock:
+        if scheme in BUILTIN_ADAPTERS:
+            raise ConfigurationError(f"scheme {scheme!r} is built in and cannot be replaced")
+        if scheme in _runtime and not replace:
+            raise ConfigurationError(f"scheme {scheme!r} is already registered")
+        _runtime[scheme] = factory
+
+
+def _import_factory(target: str, scheme: str, extra: str | None) -> AdapterFactory:
+    module_name, _, attribute = target.partition(":")
+    try:
+        module = importlib.import_module(module_name)
+    except ImportError as exc:
+        hint = f"pip install 'caseport[{extra}]'" if extra else "reinstall caseport"
+        missing = exc.name or module_name
+        raise ConfigurationError(
+            f"the {scheme}:// adapter needs the package {missing!r}, which is not installed; "
+            f"run: {hint}"
+        ) from exc
+    factory: AdapterFactory = getattr(module, attribute)
+    return factory
+
+
+def _entry_point_factory(scheme: str) -> AdapterFactory | None:
+    matches = [ep for ep in entry_points(group=ENTRY_POINT_GROUP) if ep.name == scheme]
+    if not matches:
+        return None
+    if len(matches) > 1:
+        owners = ", ".join(sorted(ep.value for ep in matches))
+        raise ConfigurationError(f"several packages claim scheme {scheme!r}: {owners}")
+    try:
+        factory: AdapterFactory = matches[0].load()
+    except ImportError as exc:
+        raise ConfigurationError(
+            f"the adapter for {scheme}:// ({matches[0].value}) cannot be imported: {exc}"
+        ) from exc
+    return factory
+
+
+def known_schemes() -> list[str]:
+    """Every scheme that can be served, sorted."""
+    schemes = set(BUILTIN_ADAPTERS) | set(_runtime)
+    schemes |= {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)}
+    return sorted(schemes)
+
+
+def resolve(scheme: str) -> AdapterFactory:
+    """The factory serving ``scheme``.
+
+    Raises:
+        ConfigurationError: no adapter serves it, it is claimed twice, or its dependencies are
+            not installed (the message names the ``pip install`` command).
+    """
+    with _lock:
+        runtime = _runtime.get(scheme)
+    if runtime is not None:
+        return runtime
+    spec = BUILTIN_ADAPTERS.get(scheme)
+    if spec is not None:
+        if any(ep.name == scheme for ep in entry_points(group=ENTRY_POINT_GROUP)):
+            raise ConfigurationError(
+                f"an installed package claims the built-in scheme {scheme!r}; uninstall it"
+            )
+        return _import_factory(spec.target, scheme, spec.extra)
+    factory = _entry_point_factory(scheme)
+    if factory is None:
+        raise ConfigurationError(
+            f"no adapter for URL scheme {scheme!r}; known schemes: {', '.join(known_schemes())}. "
+            f"Third-party adapters register under the entry-point group {ENTRY_POINT_GROUP!r}"
+        )
+    return factory

@@ -1,0 +1,186 @@
+"""Seeded fault injection for the in-memory adapter: latency, errors, 429s, lost replies.
+
+A :class:`FaultPlan` says what goes wrong and how often; a :class:`FaultInjector` applies it
+call by call from its own seeded random generator, so a run with the same plan and the same
+sequence of calls fails in exactly the same places and can be replayed. Each call's outcome is
+kept in :attr:`FaultInjector.log` for tests and demos to inspect.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Literal
+
+from contracts.errors import DeadlineExceeded, RateLimited, Unavailable, ValidationFailed
+
+__all__ = ["FaultInjector", "FaultPlan", "Outcome"]
+
+Outcome = Literal["ok", "unavailable", "rate_limited", "timeout", "lost_reply"]
+"""What happens to one call.
+
+``unavailable``, ``rate_limited`` and ``timeout`` fail before the operation runs (nothing is
+written); ``lost_reply`` runs the operation and then fails, as when a reply is lost on the way
+back, so callers must not assume a failed write was not applied.
+"""
+
+_OUTCOMES: tuple[Outcome, ...] = ("ok", "unavailable", "rate_limited", "timeout", "lost_reply")
+
+
+@dataclass(frozen=True, slots=True)
+class FaultPlan:
+    """What to inject.
+
+    Attributes:
+        latency: seconds added to every call.
+        jitter: up to this many seconds more, drawn uniformly per call.
+        failure_rate: probability that a call fails as ``unavailable``.
+        rate_limit_rate: probability that a call is refused as ``rate_limited``.
+        lost_reply_rate: probability that a write is applied but its reply is lost.
+        retry_after: seconds a ``rate_limited`` failure asks the caller to wait.
+        script: outcomes for the first calls, in order, before the rates apply.
+        seed: seed of the random generator, so a run can be replayed.
+        operations: names of the operations faults apply to (all when empty).
+    """
+
+    latency: float = 0.0
+    jitter: float = 0.0
+    failure_rate: float = 0.0
+    rate_limit_rate: float = 0.0
+    lost_reply_rate: float = 0.0
+    retry_after: float = 1.0
+    script: tuple[Outcome, ...] = ()
+    seed: int = 0
+    operations: frozenset[str] = field(default_factory=frozenset)
+
+    def __post_init__(self) -> None:
+        for name in ("failure_rate", "rate_limit_rate", "lost_reply_rate"):
+            value = getattr(self, name)
+            if not 0.0 <= value <= 1.0:
+                raise ValidationFailed(f"{name} must be between 0 and 1")
+        if self.failure_rate + self.rate_limit_rate + self.lost_reply_rate > 1.0:
+            raise ValidationFailed("fault rates must add up to at most 1")
+        for name in ("latency", "jitter", "retry_after"):
+            if getattr(self, name) < 0:
+                raise ValidationFailed(f"{name} must not be negative")
+        unknown = [outcome for outcome in self.script if outcome not in _OUTCOMES]
+        if unknown:
+            raise ValidationFailed(
+                f"unknown scripted outcome {unknown[0]!r}; use {', '.join(_OUTCOMES)}"
+            )
+
+    @property
+    def active(self) -> bool:
+        """Whether the plan injects anything at all."""
+        return bool(
+            self.latency
+            or self.jitter
+            or self.failure_rate
+            or self.rate_limit_rate
+            or self.lost_reply_rate
+            or self.script
+        )
+
+    @classmethod
+    def from_options(cls, options: Mapping[str, str]) -> FaultPlan:
+        """Read a plan from URL-style options (``latency_ms``, ``failure_rate``, ``script``...).
+
+        Raises:
+            ValidationFailed: an option has a malformed value.
+        """
+
+        def number(name: str, scale: float = 1.0) -> float:
+            raw = options.get(name)
+            if raw is None:
+                return 0.0
+            try:
+                return float(raw) * scale
+            except ValueError:
+                raise ValidationFailed(f"option {name} must be a number, not {raw!r}") from None
+
+        script = tuple(part.strip() for part in options.get("script", "").split(",") if part)
+        operations = frozenset(p.strip() for p in options.get("operations", "").split(",") if p)
+        try:
+            seed = int(options.get("seed", "0"))
+        except ValueError:
+            raise ValidationFailed("option seed must be an integer") from None
+        return cls(
+            latency=number("latency_ms", 0.001),
+            jitter=number("jitter_ms", 0.001),
+            failure_rate=number("failure_rate"),
+            rate_limit_rate=number("rate_limit_rate"),
+            lost_reply_rate=number("lost_reply_rate"),
+            retry_after=number("retry_after") if "retry_after" in options else 1.0,
+            script=script,  # type: ignore[arg-type]
+            seed=seed,
+            operations=operations,
+        )
+
+
+class FaultInjector:
+    """Applies a :class:`FaultPlan` to a stream of calls; thread safe."""
+
+    def __init__(self, plan: FaultPlan, *, sleep: Callable[[float], None] = time.sleep) -> None:
+        self.plan = plan
+        self.log: list[tuple[str, Outcome]] = []
+        self._sleep = sleep
+        self._random = random.Random(plan.seed)
+        self._lock = threading.Lock()
+
+    def _decide(self, operation: str) -> tuple[Outcome, float]:
+        with self._lock:
+            plan = self.plan
+            delay = plan.latency + (self._random.uniform(0, plan.jitter) if plan.jitter else 0.0)
+            index = len(self.log)
+            if index < len(plan.script):
+                outcome = plan.script[index]
+            else:
+                draw = self._random.random()
+                outcome = "ok"
+                for name, rate in (
+                    ("unavailable", plan.failure_rate),
+                    ("rate_limited", plan.rate_limit_rate),
+                    ("lost_reply", plan.lost_reply_rate),
+                ):
+                    if draw < rate:
+                        outcome = name  # type: ignore[assignment]
+                        break
+                    draw -= rate
+            self.log.append((operation, outcome))
+            return outcome, delay
+
+    def before(self, operation: str) -> Outcome:
+        """Wait and maybe fail before ``operation`` runs; return the call's outcome.
+
+        Raises:
+            Unavailable: the plan fails this call.
+            RateLimited: the plan refuses this call, asking to retry after a while.
+            DeadlineExceeded: the plan times this call out.
+        """
+        if self.plan.operations and operation not in self.plan.operations:
+            return "ok"
+        outcome, delay = self._decide(operation)
+        if delay:
+            self._sleep(delay)
+        if outcome == "unavailable":
+            raise Unavailable(f"injected fault: {operation} could not reach the store")
+        if outcome == "rate_limited":
+            raise RateLimited(
+                f"injected fault: {operation} was rate limited", self.plan.retry_after
+            )
+        if outcome == "timeout":
+            raise DeadlineExceeded(f"injected fault: {operation} timed out")
+        return outcome
+
+    @staticmethod
+    def after(operation: str, outcome: Outcome) -> None:
+        """Fail after ``operation`` ran when its outcome is a lost reply.
+
+        Raises:
+            Unavailable: the reply of an applied operation was lost.
+        """
+        if outcome == "lost_reply":
+            raise Unavailable(f"injected fault: the reply to {operation} was lost")

@@ -1,0 +1,296 @@
+"""The in-memory reference adapter.
+
+:class:`InMemoryCaseStore` keeps everything in per-instance dictionaries behind one lock, does
+every capability natively, and is the reference the other adapters are compared with. A
+:class:`~adapters.faults.FaultPlan` makes it slow or unreliable on purpose, reproducibly, for
+resilience tests and demos. Selected by ``memory://``; ``memory://?load=FILE.jsonl`` starts it
+with the records of a canonical JSON Lines file.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path as FilePath
+
+from adapters.faults import FaultInjector, FaultPlan
+from contracts import emulation
+from contracts.capabilities import Capability, Support, declare
+from contracts.errors import ConfigurationError, Conflict, ValidationFailed
+from contracts.evaluation import compare_positions, matches, sort_entities, sort_position
+from contracts.models.common import Record, RecordType
+from contracts.models.entities import Entity, EntityKind
+from contracts.models.links import Link
+from contracts.models.records import parse_record
+from contracts.paging import SortPosition
+from contracts.query import Filter, OrderKey
+from contracts.results import (
+    AdapterInfo,
+    BulkReport,
+    Direction,
+    Hop,
+    Path,
+    Subgraph,
+    TimelineEntry,
+)
+from contracts.store import CaseStore
+
+__all__ = ["InMemoryCaseStore", "from_url"]
+
+_VERSION = "0.1.0"
+
+
+class InMemoryCaseStore(CaseStore):
+    """A complete, thread-safe store held in memory; nothing survives the instance.
+
+    Args:
+        records: records to start with, written as by ``upsert_many``.
+        faults: a fault plan to inject latency and failures (none by default).
+    """
+
+    CAPABILITIES = declare(**{capability.name: Support.NATIVE for capability in Capability})
+
+    def __init__(
+        self, records: Iterable[Record] = (), *, faults: FaultPlan | FaultInjector | None = None
+    ) -> None:
+        self._lock = threading.RLock()
+        self._tables: dict[RecordType, dict[str, Record]] = {kind: {} for kind in RecordType}
+        self._incident: dict[str, set[str]] = {}
+        if isinstance(faults, FaultPlan):
+            faults = FaultInjector(faults)
+        self.faults = faults
+        self._closed = False
+        if records:
+            self.upsert_many(records)
+
+    @property
+    def info(self) -> AdapterInfo:
+        """Name, version and a description of this store."""
+        plan = self.faults.plan if self.faults else None
+        backend = "in-memory" + (" with injected faults" if plan and plan.active else "")
+        return AdapterInfo(name="memory", version=_VERSION, backend=backend, kind="reference")
+
+    @contextmanager
+    def _operation(self, name: str) -> Iterator[None]:
+        """Hold the lock for one primitive, with injected faults around it."""
+        outcome = self.faults.before(name) if self.faults else "ok"
+        with self._lock:
+            yield
+        if self.faults:
+            self.faults.after(name, outcome)
+
+    # ------------------------------------------------------------------ primitives
+
+    def _put(self, record: Record) -> None:
+        previous = self._tables[record.RECORD_TYPE].get(record.id)
+        self._tables[record.RECORD_TYPE][record.id] = record
+        if isinstance(record, Link) and previous is None:
+            for end in {record.source_id, record.target_id}:
+                self._incident.setdefault(end, set()).add(record.id)
+
+    def _insert(self, record: Record) -> Record | None:
+        with self._operation("insert"):
+            existing = self._tables[record.RECORD_TYPE].get(record.id)
+            if existing is not None:
+                return existing
+            self._put(record)
+            return None
+
+    def _fetch(self, record_type: RecordType, ids: Sequence[str]) -> dict[str, Record]:
+        with self._operation("fetch"):
+            table = self._tables[record_type]
+            return {key: table[key] for key in ids if key in table}
+
+    def _replace(self, record: Record, expected_version: int) -> None:
+        with self._operation("replace"):
+            stored = self._tables[record.RECORD_TYPE].get(record.id)
+            if stored is None or stored.version != expected_version:
+                raise Conflict(
+                    record.RECORD_TYPE.value,
+                    record.id,
+                    expected_version,
+                    None if stored is None else stored.version,
+                )
+            self._put(record)
+
+    def _scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
+        with self._operation("scan"):
+            table = self._tables[record_type]
+            keys = sorted(key for key in table if after_id is None or key > after_id)
+            return [table[key] for key in keys[:limit]]
+
+    def _search(
+        self,
+        condition: Filter | None,
+        order_by: tuple[OrderKey, ...],
+        after: SortPosition | None,
+        limit: int,
+    ) -> list[Entity]:
+        with self._operation("search"):
+            found = [
+                entity
+                for entity in self._tables[RecordType.ENTITY].values()
+                if isinstance(entity, Entity) and matches(entity, condition)
+            ]
+        ordered = sort_entities(found, order_by)
+        if after is not None:
+            ordered = [
+                entity
+                for entity in ordered
+                if compare_positions(sort_position(entity, order_by), after, order_by) > 0
+            ]
+        return ordered[:limit]
+
+    def _expand(
+        self,
+        entity_id: str,
+        link_types: frozenset[str] | None,
+        direction: Direction,
+        neighbour_kinds: frozenset[EntityKind] | None,
+    ) -> list[Hop]:
+        with self._operation("expand"):
+            links = self._tables[RecordType.LINK]
+            entities = self._tables[RecordType.ENTITY]
+            hops = []
+            for link_id in sorted(self._incident.get(entity_id, ())):
+                link = links[link_id]
+                assert isinstance(link, Link)
+                if link_types is not None and link.type not in link_types:
+                    continue
+                outgoing = link.source_id == entity_id
+                if link.directed and direction != "both" and (direction == "out") != outgoing:
+                    continue
+                other = link.target_id if outgoing else link.source_id
+                neighbour = entities[other]
+                assert isinstance(neighbour, Entity)
+                if neighbour_kinds is not None and neighbour.kind not in neighbour_kinds:
+                    continue
+                hops.append(
+                    Hop(link=link, neighbour=neighbour, direction="out" if outgoing else "in")
+                )
+            return hops
+
+    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
+        with self._operation("write_batch"):
+            created = updated = unchanged = 0
+            for record in records:
+                stored = self._tables[record.RECORD_TYPE].get(record.id)
+                if stored is None:
+                    created += 1
+                elif stored == record:
+                    unchanged += 1
+                    continue
+                else:
+                    updated += 1
+                    if isinstance(stored, Link) and isinstance(record, Link):
+                        self._unlink(stored)
+                self._put(record)
+            return BulkReport(created=created, updated=updated, unchanged=unchanged, batches=1)
+
+    def _unlink(self, link: Link) -> None:
+        for end in {link.source_id, link.target_id}:
+            self._incident.get(end, set()).discard(link.id)
+
+    def _export(self, record_type: RecordType) -> Iterator[Record]:
+        with self._operation("export"):
+            table = self._tables[record_type]
+            snapshot = [table[key] for key in sorted(table)]
+        yield from snapshot
+
+    # The in-memory graph is walked in place, which is this backend's native way.
+
+    def _native_neighbourhood(
+        self,
+        root: Entity,
+        depth: int,
+        link_types: frozenset[str] | None,
+        direction: Direction,
+        kinds: frozenset[EntityKind] | None,
+        max_entities: int,
+    ) -> Subgraph:
+        with self._lock:
+            return emulation.neighbourhood(
+                root,
+                self._expander(link_types),
+                depth=depth,
+                direction=direction,
+                kinds=kinds,
+                max_entities=max_entities,
+            )
+
+    def _native_shortest_paths(
+        self,
+        source: Entity,
+        target: Entity,
+        max_depth: int,
+        link_types: frozenset[str] | None,
+        direction: Direction,
+        via_kinds: frozenset[EntityKind] | None,
+        max_paths: int,
+    ) -> list[Path]:
+        with self._lock:
+            return emulation.shortest_paths(
+                source,
+                target,
+                self._expander(link_types),
+                max_depth=max_depth,
+                direction=direction,
+                via_kinds=via_kinds,
+                max_paths=max_paths,
+            )
+
+    def _native_timeline(
+        self, targets: list[Entity], start: datetime | None, end: datetime | None
+    ) -> list[TimelineEntry]:
+        with self._lock:
+            return emulation.timeline(targets, self._expander(None), start=start, end=end)
+
+    def close(self) -> None:
+        """Nothing to release; the data lives as long as the instance."""
+        self._closed = True
+
+
+def _load(path: str) -> Iterator[Record]:
+    try:
+        with FilePath(path).open("rb") as lines:
+            for number, line in enumerate(lines, start=1):
+                if not line.strip():
+                    continue
+                try:
+                    yield parse_record(line)
+                except ValidationFailed as exc:
+                    raise ValidationFailed(f"{path}, line {number}: {exc}") from exc
+    except OSError as exc:
+        raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
+
+
+def from_url(url: str, options: Mapping[str, str]) -> InMemoryCaseStore:
+    """Build a store from ``memory://`` and its options.
+
+    Options: ``load`` (a canonical JSON Lines file to start with) and the fault options of
+    :meth:`FaultPlan.from_options` (``latency_ms``, ``jitter_ms``, ``failure_rate``,
+    ``rate_limit_rate``, ``lost_reply_rate``, ``retry_after``, ``script``, ``seed``,
+    ``operations``).
+
+    Raises:
+        ConfigurationError: an unknown option or an unreadable file.
+        ValidationFailed: a malformed option value or record in the file.
+    """
+    known = {"load", "latency_ms", "jitter_ms", "failure_rate", "rate_limit_rate"}
+    known |= {"lost_reply_rate", "retry_after", "script", "seed", "operations"}
+    unknown = sorted(set(options) - known)
+    if unknown:
+        raise ConfigurationError(
+            f"unknown memory:// option {unknown[0]!r}; known: {', '.join(sorted(known))}"
+        )
+    plan = FaultPlan.from_options(options)
+    store = InMemoryCaseStore(faults=plan if plan.active else None)
+    if "load" in options:
+        # Faults start after loading, so the starting data is always complete.
+        injector = store.faults
+        store.faults = None
+        store.upsert_many(_load(options["load"]))
+        store.faults = injector
+    return store

@@ -1,0 +1,107 @@
+"""Constrained field types shared by every model.
+
+Each type states, in one place, what the contract accepts for one kind of value, so that every
+adapter sees the same clean data: no NUL bytes and no lone surrogates (neither survives a round
+trip through SQLite, PostgreSQL or JSON), bounded lengths (oversized payloads are refused at the
+door, not truncated somewhere downstream), and datetimes that always carry a time zone and are
+normalised to UTC (so ``==`` and ordering mean the same instant on every backend).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from typing import Annotated, Final
+
+from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StrictFloat, StrictInt
+
+__all__ = [
+    "MAX_LIST_ITEMS",
+    "Code",
+    "LongText",
+    "Name",
+    "PartialDate",
+    "PropertyName",
+    "PropertyValue",
+    "Properties",
+    "RecordId",
+    "Sha256Hex",
+    "Text",
+    "UtcDatetime",
+    "check_clean_text",
+]
+
+MAX_LIST_ITEMS: Final = 200
+"""Upper bound on any list inside a record (aliases, members, custody events, ...)."""
+
+MAX_PROPERTIES: Final = 200
+"""Upper bound on the number of free properties on one record."""
+
+
+def check_clean_text(value: str) -> str:
+    """Refuse text that no backend can store faithfully.
+
+    Raises:
+        ValueError: the text holds a NUL byte or a lone surrogate.
+    """
+    if "\x00" in value:
+        raise ValueError("text must not contain NUL bytes")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ValueError("text must be valid Unicode (no lone surrogates)") from None
+    return value
+
+
+def _to_utc(value: datetime) -> datetime:
+    return value.astimezone(UTC)
+
+
+_Clean = AfterValidator(check_clean_text)
+
+RecordId = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=128,
+        pattern=r"^[A-Za-z0-9][A-Za-z0-9._:\-]*$",
+        description="Client-chosen id: letters, digits and . _ : - (UUIDv7 by default).",
+    ),
+]
+Name = Annotated[str, Field(strict=True, min_length=1, max_length=500), _Clean]
+Text = Annotated[str, Field(strict=True, max_length=10_000), _Clean]
+LongText = Annotated[str, Field(strict=True, max_length=1_000_000), _Clean]
+Code = Annotated[
+    str,
+    Field(
+        strict=True,
+        min_length=1,
+        max_length=64,
+        pattern=r"^[a-z][a-z0-9_]*$",
+        description="A lower_snake_case code from an open vocabulary (subtypes, roles).",
+    ),
+]
+PropertyName = Annotated[
+    str, Field(strict=True, min_length=1, max_length=64, pattern=r"^[a-z][a-z0-9_]*$")
+]
+PartialDate = Annotated[
+    str,
+    Field(
+        strict=True,
+        pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
+        description="A date that may be partial: YYYY, YYYY-MM or YYYY-MM-DD.",
+    ),
+]
+Sha256Hex = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
+UtcDatetime = Annotated[AwareDatetime, Field(strict=True), AfterValidator(_to_utc)]
+
+_Scalar = Annotated[str, Field(strict=True, max_length=10_000), _Clean] | StrictInt | StrictBool
+_FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+PropertyValue = _Scalar | _FiniteFloat
+Properties = Annotated[
+    dict[
+        PropertyName,
+        PropertyValue | Annotated[tuple[PropertyValue, ...], Field(max_length=MAX_LIST_ITEMS)],
+    ],
+    Field(max_length=MAX_PROPERTIES),
+]

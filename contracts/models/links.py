@@ -1,0 +1,62 @@
+"""Links: typed, directed or undirected relations between two entities."""
+
+from __future__ import annotations
+
+from enum import StrEnum
+from typing import ClassVar, Literal, Self
+
+from pydantic import Field, model_validator
+
+from contracts.models._fields import Code, Name, Properties, RecordId, UtcDatetime
+from contracts.models.common import Record, RecordType
+
+__all__ = ["Link", "LinkRole"]
+
+
+class LinkRole(StrEnum):
+    """The part an entity plays in an event: the DPA 2018 s.38 data-subject category."""
+
+    SUSPECT = "suspect"
+    OFFENDER = "offender"
+    VICTIM = "victim"
+    WITNESS = "witness"
+    REPORTER = "reporter"
+    OFFICER = "officer"
+    OTHER = "other"
+
+
+LinkType = Name
+
+
+class Link(Record):
+    """A relation from ``source_id`` to ``target_id`` with its own id, version and markings.
+
+    ``type`` is an UPPER_SNAKE_CASE name from an open vocabulary (``ASSOCIATE_OF``,
+    ``PARTY_TO``, ``OCCURRED_AT``, ...). An undirected link (``directed=False``) reads the same
+    from either end. ``role`` says how the source takes part in a ``PARTY_TO`` event.
+    """
+
+    RECORD_TYPE: ClassVar[RecordType] = RecordType.LINK
+
+    record_type: Literal["link"] = "link"
+    type: str = Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")
+    source_id: RecordId
+    target_id: RecordId
+    directed: bool = True
+    role: LinkRole | None = None
+    qualifier: Code | None = None
+    valid_from: UtcDatetime | None = None
+    valid_to: UtcDatetime | None = None
+    confidence: float | None = Field(default=None, ge=0.0, le=1.0, strict=True)
+    fact_or_assessment: Literal["fact", "assessment"] = "fact"
+    properties: Properties = Field(default_factory=dict)
+
+    @model_validator(mode="after")
+    def _validity_is_ordered(self) -> Self:
+        if (
+            self.valid_from is not None
+            and self.valid_to is not None
+            and self.valid_to < self.valid_from
+        ):
+            raise ValueError("valid_to must not be before valid_from")
+        return self

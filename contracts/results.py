@@ -1,0 +1,104 @@
+"""What read operations return: pages, hops, subgraphs, paths, timeline entries, reports."""
+
+from __future__ import annotations
+
+from typing import Generic, Literal, TypeVar
+
+from pydantic import BaseModel, ConfigDict
+
+from contracts.models.entities import Entity
+from contracts.models.links import Link
+
+__all__ = [
+    "AdapterInfo",
+    "BulkReport",
+    "Direction",
+    "Hop",
+    "Page",
+    "Path",
+    "Subgraph",
+    "TimelineEntry",
+]
+
+T = TypeVar("T")
+
+Direction = Literal["out", "in", "both"]
+"""Which links ``expand`` follows: those leaving the entity, entering it, or either.
+
+An undirected link is followed in every direction.
+"""
+
+
+class _Result(BaseModel):
+    model_config = ConfigDict(frozen=True, extra="forbid")
+
+
+class Page(_Result, Generic[T]):
+    """One page of results; pass ``next_cursor`` back to get the next, ``None`` at the end."""
+
+    items: tuple[T, ...]
+    next_cursor: str | None = None
+
+
+class Hop(_Result):
+    """One step of ``expand``: the link followed and the entity at its other end.
+
+    ``direction`` is ``out`` when the expanded entity is the link's source, ``in`` when it is
+    the target; for a self-link it is ``out``.
+    """
+
+    link: Link
+    neighbour: Entity
+    direction: Literal["out", "in"]
+
+
+class Subgraph(_Result):
+    """Entities and the links between them, each sorted by id."""
+
+    entities: tuple[Entity, ...]
+    links: tuple[Link, ...]
+
+
+class Path(_Result):
+    """A path: ``entity_ids[0]`` to ``entity_ids[-1]`` through ``link_ids`` in order.
+
+    ``len(link_ids) == len(entity_ids) - 1``; a path from an entity to itself has no links.
+    """
+
+    entity_ids: tuple[str, ...]
+    link_ids: tuple[str, ...]
+
+    @property
+    def length(self) -> int:
+        """Number of links on the path."""
+        return len(self.link_ids)
+
+
+class TimelineEntry(_Result):
+    """An event on a timeline with the requested entities it is linked to (or is)."""
+
+    event: Entity
+    related_ids: tuple[str, ...]
+
+
+class BulkReport(_Result):
+    """What a bulk upsert wrote: counts per outcome and the number of committed batches."""
+
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    batches: int = 0
+
+    @property
+    def total(self) -> int:
+        """Records seen."""
+        return self.created + self.updated + self.unchanged
+
+
+class AdapterInfo(_Result):
+    """Who answers: the adapter's name and version, and a description of the backend."""
+
+    name: str
+    version: str
+    backend: str
+    kind: Literal["reference", "embedded", "server", "remote"] = "reference"

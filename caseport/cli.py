@@ -1,0 +1,356 @@
+"""The ``caseport`` command line.
+
+Every command talks to a store through the contract, so it works the same on any backend; the
+backend is chosen by a URL (``memory://``, ``sqlite:///case.db``, ...) or by configuration.
+Errors print as one red line on stderr; the exit codes are listed in :data:`EXIT_CODES_HELP`.
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import typer
+from pydantic import TypeAdapter
+
+import caseport
+from adapters import (
+    BUILTIN_ADAPTERS,
+    DEFAULT_URL,
+    connect,
+    known_schemes,
+    load_settings,
+    redact_url,
+)
+from adapters.config import DEFAULT_NOTE
+from caseport import query_commands
+from caseport._errors import EXIT_CODES_HELP, EXIT_FAILURE, ReportingGroup
+from caseport._query_options import parse_datetime
+from caseport.demo import DEFAULT_SECOND_URL, DemoOptions, run_demo
+from caseport.generate import GenerationStats, generate, write_jsonl
+from caseport.render import (
+    adapter_table,
+    capability_table,
+    emit_json,
+    progress_bar,
+    schemes_table,
+    stderr_console,
+    stdout_console,
+)
+from contracts import SPEC_VERSION
+from contracts.errors import ValidationFailed
+from contracts.models.common import RecordType
+from contracts.models.records import AnyRecord, record_class
+
+__all__ = ["app", "main"]
+
+_JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+
+app = typer.Typer(
+    name="caseport",
+    cls=ReportingGroup,
+    help="caseport: one contract for police case and intelligence data, any backend.\n\n"
+    "Pick a store by URL (memory://, memory://?load=case.jsonl, sqlite:///case.db, ...) or by "
+    "configuration (caseport.toml, CASEPORT_URL). Start with: caseport demo",
+    epilog=EXIT_CODES_HELP,
+    no_args_is_help=True,
+    add_completion=False,
+    pretty_exceptions_show_locals=False,
+    rich_markup_mode="markdown",
+)
+
+
+def _show_version(value: bool) -> None:
+    if value:
+        typer.echo(f"caseport {caseport.__version__} (contract {SPEC_VERSION})")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    version: Annotated[
+        bool,
+        typer.Option(
+            "--version",
+            callback=_show_version,
+            is_eager=True,
+            help="Print the version and exit.",
+        ),
+    ] = False,
+) -> None:
+    """caseport: one contract for police case and intelligence data, any backend."""
+
+
+# ---------------------------------------------------------------------------------- demo
+
+
+@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP)
+def demo(
+    entities: Annotated[
+        int,
+        typer.Option("--entities", "-n", min=100, help="Entities to generate (at least 100)."),
+    ] = 2_000,
+    seed: Annotated[int, typer.Option("--seed", help="Seed of the synthetic data.")] = 0,
+    url: Annotated[
+        str | None,
+        typer.Option(
+            "--url",
+            metavar="URL",
+            help=f"The first store; default: caseport.toml, CASEPORT_URL, else {DEFAULT_URL}.",
+        ),
+    ] = None,
+    second_url: Annotated[
+        str,
+        typer.Option(
+            "--second-url", metavar="URL", help="The store that must give the same answers."
+        ),
+    ] = DEFAULT_SECOND_URL,
+    conformance: Annotated[
+        bool,
+        typer.Option(
+            "--conformance/--no-conformance", help="Finish with the conformance kit's summary."
+        ),
+    ] = True,
+) -> None:
+    """Walk through a short investigation on one backend, then check a second agrees.
+
+    Generates a synthetic investigation, loads it with a progress bar, finds a suspect by
+    name, shows their network, how two suspects are connected and a case timeline, then
+    copies everything to a second store and compares the answers. Ends with the
+    conformance summary of the first store. Takes well under a minute.
+
+    For example:
+
+        caseport demo
+        caseport demo --entities 5000 --seed 3 --no-conformance
+        caseport demo --url sqlite:///demo.db --second-url memory://
+        CASEPORT_URL='memory://?latency_ms=2' caseport demo
+    """
+    options = DemoOptions(
+        entities=entities,
+        seed=seed,
+        url=url,
+        second_url=second_url,
+        conformance=conformance,
+    )
+    if not run_demo(options, stdout_console()):
+        raise typer.Exit(EXIT_FAILURE)
+
+
+# ---------------------------------------------------------------------------------- info
+
+
+@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP)
+def info(
+    url: Annotated[
+        str | None,
+        typer.Argument(
+            metavar="URL",
+            help=f"Store URL; default: caseport.toml, CASEPORT_URL, else {DEFAULT_URL}.",
+            show_default=False,
+        ),
+    ] = None,
+    as_json: Annotated[
+        bool, typer.Option("--json", help="Print one JSON document instead of tables.")
+    ] = False,
+) -> None:
+    """Show which adapter serves a store, what it can do, and the URL schemes known.
+
+    Each capability is native (the backend does it), emulated (caseport builds it from
+    one-hop expansion) or unsupported (calling it fails with NotSupported).
+
+    For example:
+
+        caseport info
+        caseport info memory://
+        caseport info sqlite:///case.db --json
+    """
+    if url is None:
+        settings = load_settings()
+        url, source = settings.url, settings.source
+        if source == "default":
+            stderr_console().print(DEFAULT_NOTE, style="yellow", soft_wrap=True)
+        store = connect()
+    else:
+        source = "command line"
+        store = connect(url)
+    with store:
+        adapter = store.info
+        capabilities = store.capabilities()
+    schemes = known_schemes()
+    if as_json:
+        emit_json(
+            {
+                "url": redact_url(url),
+                "source": source,
+                "adapter": adapter.model_dump(mode="json"),
+                "capabilities": {c.value: s.value for c, s in capabilities.items()},
+                "schemes": schemes,
+                "spec_version": SPEC_VERSION,
+            }
+        )
+        return
+    console = stdout_console()
+    console.print(adapter_table(adapter, redact_url(url), source))
+    console.print(capability_table(capabilities))
+    descriptions = {scheme: spec.description for scheme, spec in BUILTIN_ADAPTERS.items()}
+    console.print(schemes_table(schemes, descriptions))
+
+
+# ---------------------------------------------------------------------------------- schema
+
+
+@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP)
+def schema(
+    record: Annotated[
+        RecordType | None,
+        typer.Option(
+            "--record", case_sensitive=False, help="Only this record type (default: all)."
+        ),
+    ] = None,
+) -> None:
+    """Print the JSON Schema of the canonical records (JSON Lines files, imports, APIs).
+
+    Without --record the document covers every record type: a oneOf told apart by
+    record_type, with each model under $defs.
+
+    For example:
+
+        caseport schema > caseport-records.schema.json
+        caseport schema --record entity
+    """
+    document: dict[str, Any]
+    if record is None:
+        document = TypeAdapter(AnyRecord).json_schema()
+        document["title"] = "caseport record"
+    else:
+        document = record_class(record).model_json_schema()
+    document = {
+        "$schema": _JSON_SCHEMA_DIALECT,
+        "$comment": f"caseport contract {SPEC_VERSION}",
+        **document,
+    }
+    emit_json(document)
+
+
+# ---------------------------------------------------------------------------------- generate
+
+
+@app.command("generate", rich_help_panel="Data", epilog=EXIT_CODES_HELP)
+def generate_command(
+    entities: Annotated[
+        int, typer.Option("--entities", "-n", min=0, help="How many entities to generate.")
+    ] = 2_000,
+    seed: Annotated[int, typer.Option("--seed", help="Same seed, same file, byte for byte.")] = 0,
+    start: Annotated[
+        str | None,
+        typer.Option(
+            "--start", metavar="ISO", help="When the generated year begins (default 2025-01-01)."
+        ),
+    ] = None,
+    output: Annotated[
+        str, typer.Option("--output", "-o", metavar="FILE|-", help="Where to write; - is stdout.")
+    ] = "-",
+) -> None:
+    """Write a synthetic investigation as canonical JSON Lines, one record per line.
+
+    People, organisations, vehicles, phones, addresses, crimes with suspects, victims and
+    witnesses, cases, intelligence reports and exhibits; no real person is described. A
+    record only refers to records written before it, so the file loads in one pass.
+
+    For example:
+
+        caseport generate --entities 2000 --seed 1 --output case.jsonl
+        caseport generate -n 300 | head -3
+        caseport search 'memory://?load=case.jsonl' --text smith
+    """
+    begins = parse_datetime(start, "--start") if start is not None else None
+    if output == "-":
+        write_jsonl(generate(entities, seed=seed, start=begins), sys.stdout)
+        return
+    target = Path(output)
+    try:
+        with (
+            progress_bar(stderr_console(), transient=True) as progress,
+            target.open("w", encoding="utf-8", newline="\n") as stream,
+        ):
+            task = progress.add_task("generating", total=entities)
+
+            def advance(stats: GenerationStats) -> None:
+                progress.update(task, completed=stats.entities)
+
+            written = write_jsonl(
+                generate(entities, seed=seed, start=begins, progress=advance), stream
+            )
+    except OSError as exc:
+        raise ValidationFailed(f"--output: cannot write {output}: {exc.strerror}") from exc
+    stderr_console().print(f"Wrote {written:,} records ({entities:,} entities) to {target}")
+
+
+# ---------------------------------------------------------------------------------- conformance
+
+
+@app.command(rich_help_panel="Assurance", epilog=EXIT_CODES_HELP)
+def conformance(
+    url: Annotated[
+        str,
+        typer.Argument(
+            metavar="URL",
+            help="The kind of store to test, e.g. memory:// or sqlite:///{tmp}/store.db.",
+            show_default=False,
+        ),
+    ],
+    report: Annotated[
+        Path | None,
+        typer.Option("--report", metavar="FILE", help="Also write the full report as JSON."),
+    ] = None,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Show each test as it runs.")
+    ] = False,
+) -> None:
+    """Run the conformance kit against a store and summarise it per requirement area.
+
+    Every test names the numbered requirements of contracts/SPEC.md it checks and gets a
+    new, empty store: in URL, {tmp} becomes a new temporary directory and {uid} a unique
+    token for every store the kit builds. Capabilities the adapter declares unsupported are
+    not applicable; known deviations are expected to fail. Exits 1 when any requirement
+    fails or the run does not complete.
+
+    For example:
+
+        caseport conformance memory://
+        caseport conformance 'sqlite:///{tmp}/store.db' --report conformance-report.json
+    """
+    # The kit runs pytest; load it only for this command.
+    from caseport.conformance_view import print_report
+    from contracts.conformance.runner import run_conformance
+
+    result = run_conformance(url, report_path=report, verbose=verbose)
+    console = stdout_console()
+    print_report(console, result)
+    if report is not None:
+        console.print(f"Report written to {report}")
+    if not result.passed:
+        raise typer.Exit(EXIT_FAILURE)
+
+
+# ---------------------------------------------------------------------------------- queries
+
+for _name, _command in (
+    ("search", query_commands.search),
+    ("get", query_commands.get),
+    ("neighbours", query_commands.neighbours),
+    ("paths", query_commands.paths),
+    ("timeline", query_commands.timeline),
+):
+    app.command(_name, rich_help_panel="Query a store", epilog=EXIT_CODES_HELP)(_command)
+
+
+def main() -> None:
+    """Entry point of the ``caseport`` console script."""
+    app(prog_name="caseport")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,409 @@
+"""What the command line shows: rich tables and trees for people, JSON for programs.
+
+Every function here builds a renderable from contract results and prints nothing itself, except
+:func:`emit_json`, which writes exactly one JSON document to stdout so that ``--json`` output can
+be piped into ``jq`` or another program.
+"""
+
+from __future__ import annotations
+
+import json
+from collections import deque
+from collections.abc import Iterable, Mapping, Sequence
+from datetime import datetime
+from typing import Any, Final
+
+import typer
+from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+from rich.text import Text
+from rich.tree import Tree
+
+from contracts import SPEC_VERSION
+from contracts.capabilities import Capability, Support
+from contracts.models.common import Record
+from contracts.models.entities import Entity
+from contracts.models.links import Link
+from contracts.results import AdapterInfo, Hop, Path, Subgraph, TimelineEntry
+
+__all__ = [
+    "CAPABILITY_MEANINGS",
+    "SUPPORT_MEANINGS",
+    "adapter_table",
+    "capability_table",
+    "describe_entity",
+    "emit_json",
+    "entity_table",
+    "hop_distances",
+    "hops_table",
+    "links_table",
+    "path_chain",
+    "path_tree",
+    "progress_bar",
+    "record_table",
+    "schemes_table",
+    "stderr_console",
+    "stdout_console",
+    "subgraph_table",
+    "timeline_table",
+    "when",
+]
+
+CAPABILITY_MEANINGS: Final[Mapping[Capability, str]] = {
+    Capability.CASES: "keeps cases: investigations with their members in roles",
+    Capability.INTELLIGENCE_REPORTS: "keeps intelligence reports with their 3x5x2 grading",
+    Capability.EXHIBITS: "keeps exhibits with an append-only chain of custody",
+    Capability.SEARCH_FILTER: "filters entities by field (eq, in, range, prefix, and/or/not)",
+    Capability.SEARCH_TEXT: "free-text search over names, identifiers and descriptions",
+    Capability.SEARCH_ORDER: "orders search results by a sortable field",
+    Capability.GRAPH_EXPAND: "one hop: an entity's links and the entities at their other ends",
+    Capability.GRAPH_NEIGHBOURHOOD: "every entity within N hops of an entity",
+    Capability.GRAPH_SHORTEST_PATHS: "all shortest paths between two entities",
+    Capability.TIMELINE: "events linked to entities or a case's members, in time order",
+    Capability.BULK_UPSERT: "writes records in atomic batches, keeping ids and versions",
+    Capability.BULK_EXPORT: "streams every stored record, for migration and backup",
+}
+"""One line per capability, for ``caseport info``."""
+
+SUPPORT_MEANINGS: Final[Mapping[Support, str]] = {
+    Support.NATIVE: "the backend does it itself",
+    Support.EMULATED: "caseport builds it from one-hop expansion",
+    Support.UNSUPPORTED: "calling it fails with NotSupported",
+}
+
+_SUPPORT_STYLES: Final[Mapping[Support, str]] = {
+    Support.NATIVE: "green",
+    Support.EMULATED: "yellow",
+    Support.UNSUPPORTED: "red",
+}
+_KIND_STYLES: Final[Mapping[str, str]] = {
+    "PERSON": "bold cyan",
+    "ORGANISATION": "magenta",
+    "OBJECT": "yellow",
+    "LOCATION": "green",
+    "EVENT": "red",
+}
+
+
+def stdout_console() -> Console:
+    """A console on stdout for readable output (colour only on a terminal)."""
+    return Console(highlight=False)
+
+
+def stderr_console() -> Console:
+    """A console on stderr for progress bars and notes that must not pollute stdout."""
+    return Console(stderr=True, highlight=False)
+
+
+def progress_bar(console: Console, *, transient: bool = False) -> Progress:
+    """A progress bar with a label, the count done of the total, and the time taken."""
+    return Progress(
+        TextColumn("  {task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=console,
+        transient=transient,
+    )
+
+
+def emit_json(data: Any) -> None:
+    """Write ``data`` (JSON-ready, e.g. ``model_dump(mode="json")``) as one JSON document."""
+    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+
+
+def when(moment: datetime | None) -> str:
+    """A timestamp as people read it, in UTC to the minute."""
+    return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
+
+
+def _kind_text(kind: str) -> Text:
+    return Text(kind, style=_KIND_STYLES.get(kind, ""))
+
+
+def describe_entity(entity: Entity) -> str:
+    """A few words that tell this entity apart from others with a similar label."""
+    parts: list[str] = []
+    if entity.person is not None:
+        block = entity.person
+        if block.date_of_birth:
+            parts.append(f"born {block.date_of_birth}")
+        parts.extend(f"{i.scheme} {i.value}" for i in block.identifiers[:1])
+    elif entity.object is not None:
+        block_o = entity.object
+        parts.extend(f"{i.scheme} {i.value}" for i in block_o.identifiers[:1])
+        parts.append(" ".join(v for v in (block_o.colour, block_o.make, block_o.model) if v))
+    elif entity.location is not None:
+        parts.append(entity.location.postcode or entity.location.address or "")
+    elif entity.event is not None:
+        block_e = entity.event
+        parts.extend([when(block_e.occurred_from), block_e.reference or ""])
+    elif entity.organisation is not None:
+        block_g = entity.organisation
+        parts.extend([block_g.organisation_type or "", block_g.registration_number or ""])
+    return ", ".join(part for part in parts if part)
+
+
+def _id_column(table: Table) -> None:
+    # Ids are copied into the next command: fold rather than cut, so no character is lost.
+    table.add_column("ID", style="dim", overflow="fold")
+
+
+def entity_table(
+    entities: Iterable[Entity],
+    *,
+    title: str | None = None,
+    marked: str | None = None,
+    ids: bool = True,
+) -> Table:
+    """Entities as rows; the entity with id ``marked`` gets a star; ``ids`` adds their ids."""
+    table = Table(title=title, title_justify="left")
+    if marked is not None:
+        table.add_column("", width=1)
+    table.add_column("Label", style="bold")
+    table.add_column("Kind")
+    table.add_column("Subtype")
+    table.add_column("Details")
+    if ids:
+        _id_column(table)
+    for entity in entities:
+        cells: list[str | Text] = []
+        if marked is not None:
+            cells.append(Text("★", style="bold yellow") if entity.id == marked else "")
+        cells += [
+            entity.label,
+            _kind_text(entity.kind.value),
+            entity.subtype,
+            describe_entity(entity),
+        ]
+        table.add_row(*cells, *([entity.id] if ids else []))
+    return table
+
+
+def hops_table(hops: Sequence[Hop], *, title: str | None = None, ids: bool = True) -> Table:
+    """One-hop neighbours: the link followed and the entity at its other end."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("Link", no_wrap=True)
+    table.add_column("Dir", justify="center")
+    table.add_column("Role")
+    table.add_column("Neighbour", style="bold")
+    table.add_column("Kind")
+    table.add_column("Subtype")
+    if ids:
+        _id_column(table)
+    for hop in hops:
+        arrow = "→" if hop.direction == "out" else "←"
+        if not hop.link.directed:
+            arrow = "—"
+        table.add_row(
+            hop.link.type,
+            arrow,
+            hop.link.role.value if hop.link.role else "",
+            hop.neighbour.label,
+            _kind_text(hop.neighbour.kind.value),
+            hop.neighbour.subtype,
+            *([hop.neighbour.id] if ids else []),
+        )
+    return table
+
+
+def links_table(
+    links: Sequence[Link], entities: Mapping[str, Entity], *, title: str | None = None
+) -> Table:
+    """Links with the labels of the entities at their ends."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("From", style="bold")
+    table.add_column("Link")
+    table.add_column("To", style="bold")
+    table.add_column("Role")
+    _id_column(table)
+    for link in links:
+        source, target = entities.get(link.source_id), entities.get(link.target_id)
+        table.add_row(
+            source.label if source else link.source_id,
+            link.type + (" →" if link.directed else " —"),
+            target.label if target else link.target_id,
+            link.role.value if link.role else "",
+            link.id,
+        )
+    return table
+
+
+def hop_distances(root_id: str, subgraph: Subgraph) -> dict[str, int]:
+    """How many links separate each entity of ``subgraph`` from ``root_id``."""
+    adjacent: dict[str, set[str]] = {}
+    for link in subgraph.links:
+        adjacent.setdefault(link.source_id, set()).add(link.target_id)
+        adjacent.setdefault(link.target_id, set()).add(link.source_id)
+    distances = {root_id: 0}
+    queue = deque([root_id])
+    while queue:
+        current = queue.popleft()
+        for neighbour in sorted(adjacent.get(current, ())):
+            if neighbour not in distances:
+                distances[neighbour] = distances[current] + 1
+                queue.append(neighbour)
+    return distances
+
+
+def subgraph_table(root_id: str, subgraph: Subgraph, *, title: str | None = None) -> Table:
+    """The entities of a neighbourhood, nearest first, with their distance from the root."""
+    distances = hop_distances(root_id, subgraph)
+    table = Table(title=title, title_justify="left")
+    table.add_column("Hops", justify="right")
+    table.add_column("Label", style="bold")
+    table.add_column("Kind")
+    table.add_column("Subtype")
+    table.add_column("Details")
+    _id_column(table)
+    ordered = sorted(subgraph.entities, key=lambda e: (distances.get(e.id, 99), e.kind, e.label))
+    for entity in ordered:
+        table.add_row(
+            str(distances.get(entity.id, "?")),
+            entity.label,
+            _kind_text(entity.kind.value),
+            entity.subtype,
+            describe_entity(entity),
+            entity.id,
+        )
+    return table
+
+
+def _entity_text(entity: Entity | None, entity_id: str) -> Text:
+    if entity is None:
+        return Text(entity_id, style="dim")
+    text = Text(entity.label, style="bold")
+    text.append(f" ({entity.kind.value.title()})", style=_KIND_STYLES.get(entity.kind, "dim"))
+    return text
+
+
+def path_chain(path: Path, entities: Mapping[str, Entity], links: Mapping[str, Link]) -> Text:
+    """A path as one line: ``A Person —ASSOCIATE_OF→ B Person ←OWNS— ...``."""
+    chain = _entity_text(entities.get(path.entity_ids[0]), path.entity_ids[0])
+    for index, link_id in enumerate(path.link_ids):
+        left, right = path.entity_ids[index], path.entity_ids[index + 1]
+        link = links.get(link_id)
+        name = link.type if link else link_id
+        if link is None or not link.directed:
+            arrow = f" —{name}— "
+        elif link.source_id == left:
+            arrow = f" —{name}→ "
+        else:
+            arrow = f" ←{name}— "
+        chain.append(arrow, style="blue")
+        chain.append_text(_entity_text(entities.get(right), right))
+    return chain
+
+
+def path_tree(
+    title: str,
+    paths: Sequence[Path],
+    entities: Mapping[str, Entity],
+    links: Mapping[str, Link],
+) -> Tree:
+    """Paths as a tree: one branch per path, each a chain of entities and links."""
+    tree = Tree(Text(title, style="bold"))
+    for number, path in enumerate(paths, start=1):
+        plural = "" if path.length == 1 else "s"
+        branch = tree.add(Text(f"path {number} · {path.length} link{plural}", style="dim"))
+        branch.add(path_chain(path, entities, links))
+    return tree
+
+
+def timeline_table(
+    entries: Sequence[TimelineEntry],
+    labels: Mapping[str, str],
+    *,
+    title: str | None = None,
+    limit: int | None = None,
+) -> Table:
+    """Timeline entries in order: when, what, and which of the requested entities took part."""
+    table = Table(title=title, title_justify="left")
+    table.add_column("When (UTC)", no_wrap=True)
+    table.add_column("Event", style="bold")
+    table.add_column("Subtype")
+    table.add_column("Reference")
+    table.add_column("Involving")
+    shown = entries if limit is None else entries[:limit]
+    for entry in shown:
+        block = entry.event.event
+        involved = ", ".join(labels.get(i, i) for i in entry.related_ids if i != entry.event.id)
+        table.add_row(
+            when(block.occurred_from if block else None),
+            entry.event.label,
+            entry.event.subtype,
+            (block.reference if block else None) or "",
+            involved,
+        )
+    if limit is not None and len(entries) > limit:
+        more = len(entries) - limit
+        table.caption = f"… and {more} more event{'s' if more != 1 else ''}"
+        table.caption_justify = "left"
+    return table
+
+
+def adapter_table(adapter: AdapterInfo, url: str, source: str) -> Table:
+    """Which adapter serves ``url``, and where the choice of URL came from."""
+    table = Table(title="Adapter", title_justify="left", show_header=False)
+    table.add_column(style="bold")
+    table.add_column()
+    for name, value in (
+        ("URL", url),
+        ("chosen by", source),
+        ("name", adapter.name),
+        ("version", adapter.version),
+        ("backend", adapter.backend),
+        ("kind", adapter.kind),
+        ("contract", SPEC_VERSION),
+    ):
+        table.add_row(name, value)
+    return table
+
+
+def schemes_table(schemes: Sequence[str], descriptions: Mapping[str, str]) -> Table:
+    """The URL schemes an adapter serves, described where the description is known."""
+    table = Table(title="URL schemes", title_justify="left")
+    table.add_column("Scheme", style="bold")
+    table.add_column("Adapter")
+    for scheme in schemes:
+        table.add_row(f"{scheme}://", descriptions.get(scheme, "installed adapter"))
+    return table
+
+
+def capability_table(capabilities: Mapping[Capability, Support]) -> Table:
+    """Each capability with how this adapter provides it and what it means."""
+    table = Table(title="Capabilities", title_justify="left")
+    table.add_column("Capability", style="bold", no_wrap=True)
+    table.add_column("Support", no_wrap=True)
+    table.add_column("What it means")
+    for capability in Capability:
+        support = capabilities[capability]
+        table.add_row(
+            capability.value,
+            Text(support.value, style=_SUPPORT_STYLES[support]),
+            CAPABILITY_MEANINGS[capability],
+        )
+    table.caption = "; ".join(f"{s.value}: {meaning}" for s, meaning in SUPPORT_MEANINGS.items())
+    table.caption_justify = "left"
+    return table
+
+
+def _cell(value: Any) -> str:
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, ensure_ascii=False)
+
+
+def record_table(record: Record) -> Table:
+    """A record's fields as two columns; empty fields left out, nested values as JSON."""
+    table = Table(
+        title=f"{record.RECORD_TYPE.value} {record.id}", title_justify="left", show_header=False
+    )
+    table.add_column("Field", style="bold", no_wrap=True)
+    table.add_column("Value", overflow="fold")
+    for name, value in record.model_dump(mode="json", exclude_none=True).items():
+        if value in ({}, []):
+            continue
+        table.add_row(name, _cell(value))
+    return table

@@ -1,0 +1,94 @@
+"""``caseport info`` and ``caseport schema``."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from adapters import DEFAULT_URL
+from adapters.config import DEFAULT_NOTE
+from caseport.cli import app
+from contracts import SPEC_VERSION
+from contracts.capabilities import Capability
+from contracts.models import RecordType
+
+runner = CliRunner()
+WIDE = {"COLUMNS": "250"}
+
+
+def test_info_shows_the_adapter_and_what_each_capability_means() -> None:
+    """The readable form names the adapter and explains every capability."""
+    result = runner.invoke(app, ["info", "memory://"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert "in-memory" in result.stdout
+    for capability in Capability:
+        assert capability.value in result.stdout
+    assert "all shortest paths between two entities" in result.stdout
+    assert "memory://" in result.stdout
+
+
+def test_info_json_lists_capabilities_and_schemes() -> None:
+    """``--json`` gives the adapter, every capability's support and the known schemes."""
+    result = runner.invoke(app, ["info", "memory://?latency_ms=1", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["adapter"]["name"] == "memory"
+    assert data["capabilities"] == {capability.value: "native" for capability in Capability}
+    assert "memory" in data["schemes"]
+    assert data["spec_version"] == SPEC_VERSION
+
+
+def test_info_without_url_reads_the_configuration(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no URL, CASEPORT_URL chooses the store and the output says so."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.delenv("CASEPORT_CONFIG", raising=False)
+    result = runner.invoke(app, ["info", "--json"], env={"CASEPORT_URL": "memory://?latency_ms=1"})
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["url"] == "memory://?latency_ms=1"
+    assert data["source"] == "CASEPORT_URL"
+
+
+def test_schema_covers_every_record_type() -> None:
+    """The combined schema is valid JSON with a $defs entry and a tag for each record type."""
+    result = runner.invoke(app, ["schema"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["$schema"] == "https://json-schema.org/draft/2020-12/schema"
+    assert {"Entity", "Link", "Case", "IntelligenceReport", "Exhibit"} <= set(document["$defs"])
+    assert set(document["discriminator"]["mapping"]) == {t.value for t in RecordType}
+    assert len(document["oneOf"]) == len(RecordType)
+
+
+def test_schema_of_one_record_type() -> None:
+    """``--record link`` prints the Link model's schema only."""
+    result = runner.invoke(app, ["schema", "--record", "link"])
+    assert result.exit_code == 0, result.output
+    document = json.loads(result.stdout)
+    assert document["title"] == "Link"
+    assert {"source_id", "target_id", "type"} <= set(document["properties"])
+
+
+def test_schema_refuses_an_unknown_record_type() -> None:
+    """An unknown record type is a usage error."""
+    result = runner.invoke(app, ["schema", "--record", "suspect"])
+    assert result.exit_code == 2
+    assert "Traceback" not in result.output
+
+
+def test_info_with_nothing_configured_says_the_default_is_in_use(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """With no URL and no configuration, a note on stderr says which default store is used."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("CASEPORT_URL", "CASEPORT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["info", "--json"])
+    assert result.exit_code == 0, result.output
+    assert json.loads(result.stdout)["url"] == DEFAULT_URL
+    assert result.stderr.strip() == DEFAULT_NOTE

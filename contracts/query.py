@@ -365,7 +365,7 @@ class And(StrictModel):
     """All of ``filters`` hold (an empty And holds for every entity)."""
 
     op: Literal["and"] = "and"
-    filters: tuple[Filter, ...] = Field(max_length=MAX_FILTER_LEAVES)
+    filters: tuple[Filter, ...] = Field(default=(), max_length=MAX_FILTER_LEAVES)
 
     def __init__(self, *filters: Filter, **data: object) -> None:
         if filters:
@@ -377,7 +377,7 @@ class Or(StrictModel):
     """At least one of ``filters`` holds (an empty Or holds for none)."""
 
     op: Literal["or"] = "or"
-    filters: tuple[Filter, ...] = Field(max_length=MAX_FILTER_LEAVES)
+    filters: tuple[Filter, ...] = Field(default=(), max_length=MAX_FILTER_LEAVES)
 
     def __init__(self, *filters: Filter, **data: object) -> None:
         if filters:
@@ -422,7 +422,7 @@ class OrderKey(StrictModel):
     """Sort by ``field`` (a sortable field); missing values always sort last."""
 
     field: str = Field(strict=True, max_length=100)
-    descending: bool = False
+    descending: bool = Field(default=False, strict=True)
 
     @model_validator(mode="after")
     def _sortable(self) -> Self:

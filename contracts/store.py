@@ -31,6 +31,7 @@ from contracts.capabilities import EMULATABLE, Capability, Support
 from contracts.errors import (
     AlreadyExists,
     Conflict,
+    InvalidCursor,
     NotFound,
     NotSupported,
     ValidationFailed,
@@ -693,7 +694,7 @@ class CaseStore(ABC):
                 }[kind]
             )
             if not ok:
-                raise ValidationFailed("cursor does not fit this query")
+                raise InvalidCursor("cursor does not fit this query")
         return position
 
 

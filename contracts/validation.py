@@ -12,8 +12,18 @@ from contracts.errors import ValidationFailed
 __all__ = ["as_validation_failed", "validated"]
 
 _MAX_REPORTED = 5
+_MAX_LOCATION_PART = 100
+"""Longest location part repeated verbatim; longer ones can only be keys the caller chose."""
 
 T = TypeVar("T")
+
+
+def _location_part(part: str | int) -> str:
+    """A part of an error location, unless it is an oversized or unprintable caller key."""
+    text = str(part)
+    if len(text) > _MAX_LOCATION_PART or not text.isprintable():
+        return f"<key of {len(text)} characters>"
+    return text
 
 
 def as_validation_failed(exc: ValidationError, what: str) -> ValidationFailed:
@@ -24,8 +34,16 @@ def as_validation_failed(exc: ValidationError, what: str) -> ValidationFailed:
     """
     problems = []
     for error in exc.errors(include_input=False, include_url=False)[:_MAX_REPORTED]:
-        where = ".".join(str(part) for part in error["loc"]) or "(record)"
-        problems.append(f"{where}: {error['msg']}")
+        where = ".".join(_location_part(part) for part in error["loc"]) or "(record)"
+        message = error["msg"]
+        if error["type"] == "union_tag_invalid":
+            # pydantic's message repeats the tag the caller sent; name the expected ones only.
+            context = error.get("ctx", {})
+            message = (
+                f"{context.get('discriminator', 'the tag')} must be one of "
+                f"{context.get('expected_tags', 'the known tags')}"
+            )
+        problems.append(f"{where}: {message}")
     extra = exc.error_count() - len(problems)
     if extra > 0:
         problems.append(f"and {extra} more")

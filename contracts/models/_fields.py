@@ -9,7 +9,7 @@ normalised to UTC (so ``==`` and ordering mean the same instant on every backend
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Annotated, Final
 
 from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StrictFloat, StrictInt
@@ -52,6 +52,16 @@ def check_clean_text(value: str) -> str:
     return value
 
 
+def _check_calendar_date(value: str) -> str:
+    """Refuse a full date that is not on the calendar (``2023-02-29``, ``2024-04-31``)."""
+    if len(value) == len("YYYY-MM-DD"):
+        try:
+            date.fromisoformat(value)
+        except ValueError:
+            raise ValueError("the date is not on the calendar") from None
+    return value
+
+
 def _to_utc(value: datetime) -> datetime:
     return value.astimezone(UTC)
 
@@ -91,6 +101,7 @@ PartialDate = Annotated[
         pattern=r"^\d{4}(-(0[1-9]|1[0-2])(-(0[1-9]|[12]\d|3[01]))?)?$",
         description="A date that may be partial: YYYY, YYYY-MM or YYYY-MM-DD.",
     ),
+    AfterValidator(_check_calendar_date),
 ]
 Sha256Hex = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
 UtcDatetime = Annotated[AwareDatetime, Field(strict=True), AfterValidator(_to_utc)]

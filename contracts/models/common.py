@@ -72,7 +72,7 @@ class Markings(StrictModel):
     """
 
     classification: Classification = Classification.OFFICIAL
-    sensitive: bool = False
+    sensitive: bool = Field(default=False, strict=True)
     caveats: tuple[Name, ...] = Field(default=(), max_length=MAX_LIST_ITEMS)
     compartments: tuple[Name, ...] = Field(default=(), max_length=MAX_LIST_ITEMS)
     handling_instructions: Text | None = None

@@ -96,7 +96,7 @@ class IntelligenceReport(Record):
     grading_history: tuple[Regrading, ...] = Field(default=(), max_length=MAX_LIST_ITEMS)
     text: LongText
     subjects: tuple[ReportSubject, ...] = Field(default=(), max_length=MAX_LIST_ITEMS)
-    sanitised: bool = False
+    sanitised: bool = Field(default=False, strict=True)
     handling_conditions: Text | None = None
     risk_assessment_ref: Name | None = None
     fact_or_assessment: Literal["fact", "assessment"] = "assessment"

@@ -42,7 +42,7 @@ class Link(Record):
     type: str = Field(strict=True, min_length=1, max_length=64, pattern=r"^[A-Z][A-Z0-9_]*$")
     source_id: RecordId
     target_id: RecordId
-    directed: bool = True
+    directed: bool = Field(default=True, strict=True)
     role: LinkRole | None = None
     qualifier: Code | None = None
     valid_from: UtcDatetime | None = None

@@ -6,6 +6,7 @@ from typing import Annotated, Final
 
 from pydantic import Field, TypeAdapter
 
+from contracts.errors import ValidationFailed
 from contracts.models.cases import Case
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity
@@ -38,7 +39,11 @@ def record_class(record_type: RecordType | str) -> type[Record]:
     Raises:
         ValidationFailed: ``record_type`` is not one of :class:`RecordType`.
     """
-    return RECORD_CLASSES[validated(lambda: RecordType(record_type), "record type")]
+    try:
+        return RECORD_CLASSES[RecordType(record_type)]
+    except ValueError:
+        known = ", ".join(member.value for member in RecordType)
+        raise ValidationFailed(f"unknown record type; use one of {known}") from None
 
 
 def parse_record(line: str | bytes) -> Entity | Link | Case | IntelligenceReport | Exhibit:

@@ -1,0 +1,66 @@
+"""Folding the setup, call and teardown reports of one test into one outcome."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final
+
+import pytest
+
+from contracts.conformance.report import TestOutcome, TestResult
+
+__all__ = ["TestRecord", "failure_reason", "shorten"]
+
+_MAX_REASON: Final = 2_000
+
+
+def shorten(text: str) -> str:
+    """``text`` stripped and cut to a length a report can carry."""
+    text = text.strip()
+    return text if len(text) <= _MAX_REASON else text[: _MAX_REASON - 1] + "…"
+
+
+def failure_reason(report: pytest.TestReport) -> str:
+    """The one line that says why a phase failed, prefixed by the phase unless it is the call."""
+    crash = getattr(report.longrepr, "reprcrash", None)
+    message = getattr(crash, "message", None)
+    if isinstance(message, str) and message:
+        text = message
+    elif isinstance(report.longrepr, tuple):
+        text = str(report.longrepr[-1])
+    else:
+        text = report.longreprtext or report.outcome
+    return shorten(text if report.when == "call" else f"{report.when}: {text}")
+
+
+@dataclass(slots=True)
+class TestRecord:
+    """What the phases of one test reported so far."""
+
+    __test__ = False  # a record of a test, not a pytest test class
+
+    duration: float = 0.0
+    failure: str | None = None
+    deviation: str | None = None
+    gated: str | None = None
+    passed: bool = False
+
+    def result(self, nodeid: str) -> TestResult | None:
+        """The test's outcome: a failure wins, then a deviation, then gating, then a pass.
+
+        ``None`` when the run stopped before the test had an outcome.
+        """
+        outcome: TestOutcome
+        if self.failure is not None:
+            outcome, reason = "failed", self.failure
+        elif self.deviation is not None:
+            outcome, reason = "deviation", self.deviation
+        elif self.gated is not None:
+            outcome, reason = "not_applicable", self.gated
+        elif self.passed:
+            outcome, reason = "passed", None
+        else:
+            return None
+        return TestResult(
+            nodeid=nodeid, outcome=outcome, duration_s=round(self.duration, 6), reason=reason
+        )

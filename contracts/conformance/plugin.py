@@ -1,0 +1,399 @@
+"""The pytest plugin of the caseport conformance kit.
+
+Installed with caseport as the ``pytest11`` entry point ``caseport_conformance``, so it loads in
+every pytest run of everyone who installs caseport; it stays inert (it only adds its two
+command-line options) unless ``--caseport-url`` is given. Then it:
+
+- offers the fixtures ``caseport_url``, ``caseport_store_factory`` (a callable building a new,
+  empty store; override it in a ``conftest.py`` to build stores your own way) and ``store``
+  (a fresh store per test, closed afterwards, refused when not empty);
+- requires every collected test to name the ``SPEC.md`` requirements it checks with
+  ``@pytest.mark.requirement(...)`` (a missing marker or an unknown id is a collection error);
+- skips a test marked ``@pytest.mark.capability(...)`` when the adapter declares one of those
+  capabilities unsupported, and turns every other skip into a failure;
+- expects the tests of the adapter's ``KNOWN_DEVIATIONS`` to fail (strict xfail), so a known
+  deviation that starts passing fails the run;
+- writes the JSON report (:mod:`contracts.conformance.report`) with ``--caseport-report``.
+
+The adapter's capabilities and deviations are read once per session from a probe store built
+by the factory.
+
+PYTEST_DONT_REWRITE: the plugin holds no assertions, and may be imported before pytest starts.
+"""
+
+from __future__ import annotations
+
+import sys
+import time
+from collections.abc import Generator, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Final
+
+import pytest
+
+from contracts import SPEC_VERSION
+from contracts.capabilities import Capability, Support
+from contracts.conformance.outcomes import TestRecord, failure_reason, shorten
+from contracts.conformance.report import (
+    AdapterSummary,
+    ConformanceReport,
+    TestResult,
+    build_report,
+    write_report,
+)
+from contracts.conformance.stores import (
+    StoreFactory,
+    default_store_factory,
+    holds_records,
+    redact,
+)
+from contracts.errors import CaseportError
+from contracts.results import AdapterInfo
+from contracts.spec import load_requirements
+from contracts.store import CaseStore
+
+__all__ = [
+    "CAPABILITY_MARKER",
+    "REQUIREMENT_MARKER",
+    "SESSION_PLUGIN_NAME",
+    "StoreFactory",
+    "default_store_factory",
+]
+
+REQUIREMENT_MARKER: Final = "requirement"
+CAPABILITY_MARKER: Final = "capability"
+SESSION_PLUGIN_NAME: Final = "caseport-conformance-session"
+"""Name under which the active kit registers itself; absent when the plugin is inert."""
+
+_ENTRY_POINT_NAME: Final = "caseport_conformance"
+_NOT_EMPTY: Final = (
+    "the store built for this test already holds records; the conformance kit needs a new, "
+    "empty store for every test and never deletes data. Make caseport_store_factory build a "
+    "fresh store each call, e.g. with {tmp} or {uid} in the URL"
+)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    """Keep caseport's entry point from registering this plugin a second time.
+
+    ``-p contracts.conformance.plugin`` registers the module before pytest loads entry points;
+    loading it again as ``caseport_conformance`` would be refused, so that name is blocked.
+    """
+    if pluginmanager.get_name(sys.modules[__name__]) != _ENTRY_POINT_NAME:
+        pluginmanager.set_blocked(_ENTRY_POINT_NAME)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """Add ``--caseport-url`` and ``--caseport-report``."""
+    group = parser.getgroup("caseport", "caseport conformance kit")
+    group.addoption(
+        "--caseport-url",
+        dest="caseport_url",
+        default=None,
+        metavar="URL",
+        help="run the caseport conformance kit against the store at URL; in URL, {tmp} becomes "
+        "a new temporary directory and {uid} a unique token for every store built, e.g. "
+        "sqlite:///{tmp}/store.db",
+    )
+    group.addoption(
+        "--caseport-report",
+        dest="caseport_report",
+        default=None,
+        metavar="FILE",
+        help="write the caseport conformance report to FILE as JSON",
+    )
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Activate the kit when ``--caseport-url`` is given; otherwise do nothing."""
+    url: str | None = config.getoption("caseport_url")
+    report: str | None = config.getoption("caseport_report")
+    if url is None:
+        if report is not None:
+            raise pytest.UsageError("--caseport-report needs --caseport-url")
+        return
+    config.addinivalue_line(
+        "markers",
+        f"{REQUIREMENT_MARKER}(*ids): the SPEC.md requirement ids a conformance test checks",
+    )
+    config.addinivalue_line(
+        "markers",
+        f"{CAPABILITY_MARKER}(*capabilities): capabilities a conformance test needs; the test "
+        "is not applicable when the adapter declares one of them unsupported",
+    )
+    try:
+        session = _ConformanceSession(url, Path(report) if report else None)
+    except CaseportError as exc:
+        raise pytest.UsageError(f"caseport conformance kit: {exc}") from exc
+    config.pluginmanager.register(session, SESSION_PLUGIN_NAME)
+
+
+def _marker_values(item: pytest.Item, name: str) -> list[object]:
+    return [value for mark in item.iter_markers(name) for value in mark.args]
+
+
+def _requirement_ids(item: pytest.Item) -> tuple[str, ...]:
+    ids = _marker_values(item, REQUIREMENT_MARKER)
+    return tuple(dict.fromkeys(value for value in ids if isinstance(value, str)))
+
+
+def _capabilities(item: pytest.Item) -> tuple[Capability, ...]:
+    found: list[Capability] = []
+    for value in _marker_values(item, CAPABILITY_MARKER):
+        try:
+            found.append(Capability(str(value)))
+        except ValueError:
+            continue  # reported as a collection error
+    return tuple(dict.fromkeys(found))
+
+
+@dataclass(frozen=True, slots=True)
+class _Probe:
+    capabilities: dict[Capability, Support]
+    deviations: dict[str, str]
+    info: AdapterInfo
+
+
+class _ConformanceSession:
+    """The active kit: fixtures, marker checks, gating and the report of one pytest session."""
+
+    def __init__(self, url: str, report_path: Path | None) -> None:
+        self.url = url
+        self.report_path = report_path
+        self.report: ConformanceReport | None = None
+        self._requirements = load_requirements()
+        self._known = frozenset(requirement.id for requirement in self._requirements)
+        self._probe: _Probe | None = None
+        self._item_requirements: dict[str, tuple[str, ...]] = {}
+        self._gated: dict[str, str] = {}
+        self._deviating: dict[str, str] = {}
+        self._records: dict[str, TestRecord] = {}
+        self._errors: list[str] = []
+        self._started_at = datetime.now(UTC)
+        self._started = time.monotonic()
+
+    # ------------------------------------------------------------------ fixtures
+
+    @pytest.fixture(scope="session")
+    def caseport_url(self) -> str:
+        """The store URL given with ``--caseport-url``."""
+        return self.url
+
+    @pytest.fixture
+    def caseport_store_factory(self, tmp_path_factory: pytest.TempPathFactory) -> StoreFactory:
+        """A callable that builds a new, empty store (see :func:`default_store_factory`)."""
+        return default_store_factory(self.url, lambda: tmp_path_factory.mktemp("store"))
+
+    @pytest.fixture
+    def store(self, caseport_store_factory: StoreFactory) -> Iterator[CaseStore]:
+        """A new, empty store for one test, closed afterwards."""
+        built = caseport_store_factory()
+        try:
+            if holds_records(built):
+                pytest.fail(_NOT_EMPTY, pytrace=False)
+            yield built
+        finally:
+            built.close()
+
+    @pytest.fixture(autouse=True)
+    def _caseport_conformance_gate(self, request: pytest.FixtureRequest) -> None:
+        """Skip tests of unsupported capabilities and expect known deviations to fail."""
+        probe = self._probe_once(request)
+        item: pytest.Item = request.node
+        for capability in _capabilities(item):
+            if probe.capabilities.get(capability) is Support.UNSUPPORTED:
+                reason = f"capability {capability.value} declared unsupported"
+                self._gated[item.nodeid] = reason
+                pytest.skip(reason)
+        deviations = [
+            f"{requirement_id}: {probe.deviations[requirement_id]}"
+            for requirement_id in _requirement_ids(item)
+            if requirement_id in probe.deviations
+        ]
+        if deviations:
+            reason = "known deviation " + "; ".join(deviations)
+            self._deviating[item.nodeid] = reason
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+
+    # ------------------------------------------------------------------ collection
+
+    @pytest.hookimpl(wrapper=True)
+    def pytest_make_collect_report(
+        self, collector: pytest.Collector
+    ) -> Generator[None, pytest.CollectReport, pytest.CollectReport]:
+        """Make a test without valid requirement and capability markers a collection error."""
+        report = yield
+        if report.passed:
+            problems = [
+                problem
+                for node in report.result
+                if isinstance(node, pytest.Item)
+                for problem in self._marker_problems(node)
+            ]
+            if problems:
+                report.outcome = "failed"
+                report.longrepr = "\n".join(problems)
+                report.result = []
+        return report
+
+    def _marker_problems(self, item: pytest.Item) -> list[str]:
+        problems = []
+        ids = _marker_values(item, REQUIREMENT_MARKER)
+        if not ids:
+            problems.append(
+                f"{item.nodeid}: every conformance test names the SPEC.md requirements it "
+                f"checks with @pytest.mark.{REQUIREMENT_MARKER}('ID', ...)"
+            )
+        unknown = [str(value) for value in ids if value not in self._known]
+        if unknown:
+            problems.append(
+                f"{item.nodeid}: SPEC.md {SPEC_VERSION} has no requirement {', '.join(unknown)}"
+            )
+        for value in _marker_values(item, CAPABILITY_MARKER):
+            try:
+                Capability(str(value))
+            except ValueError:
+                names = ", ".join(capability.value for capability in Capability)
+                problems.append(f"{item.nodeid}: unknown capability {value!r}; known: {names}")
+        return problems
+
+    def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
+        """Remember which requirements each collected test checks."""
+        for item in items:
+            self._item_requirements[item.nodeid] = _requirement_ids(item)
+
+    def pytest_collectreport(self, report: pytest.CollectReport) -> None:
+        """Note collection errors for the report."""
+        if report.failed:
+            where = report.nodeid or "the session"
+            self._errors.append(shorten(f"collection error in {where}: {report.longreprtext}"))
+
+    # ------------------------------------------------------------------ gating and outcomes
+
+    def _probe_once(self, request: pytest.FixtureRequest) -> _Probe:
+        if self._probe is not None:
+            return self._probe
+        factory: StoreFactory = request.getfixturevalue("caseport_store_factory")
+        try:
+            probe_store = factory()
+        except Exception as exc:  # any failure here leaves nothing to test
+            message = f"cannot build a store for {redact(self.url)}: {type(exc).__name__}: {exc}"
+            self._errors.append(shorten(message))
+            pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
+        try:
+            self._probe = _Probe(
+                capabilities=dict(probe_store.capabilities()),
+                deviations=dict(probe_store.KNOWN_DEVIATIONS),
+                info=probe_store.info,
+            )
+        finally:
+            probe_store.close()
+        unknown = sorted(set(self._probe.deviations) - self._known)
+        if unknown:
+            message = (
+                f"{type(probe_store).__name__}.KNOWN_DEVIATIONS names requirements that "
+                f"SPEC.md {SPEC_VERSION} does not have: {', '.join(unknown)}"
+            )
+            self._errors.append(message)
+            pytest.exit(message, returncode=pytest.ExitCode.USAGE_ERROR)
+        return self._probe
+
+    @pytest.hookimpl(wrapper=True, tryfirst=True)
+    def pytest_runtest_makereport(
+        self, item: pytest.Item, call: pytest.CallInfo[None]
+    ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
+        """Fail every skip and expected failure that the adapter's declarations do not explain."""
+        report = yield
+        if not report.skipped:
+            return report
+        wasxfail = getattr(report, "wasxfail", None)
+        if wasxfail is not None:
+            if item.nodeid not in self._deviating:
+                report.outcome = "failed"
+                report.longrepr = (
+                    f"expected failure ({wasxfail}) that the adapter does not declare in "
+                    "KNOWN_DEVIATIONS; the conformance kit does not accept it"
+                )
+        elif item.nodeid not in self._gated:
+            skipped = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
+            skipped = skipped.removeprefix("Skipped: ")
+            report.outcome = "failed"
+            report.longrepr = (
+                f"skipped ({skipped}) without a capability declared unsupported; the "
+                "conformance kit counts every other skip as a failure"
+            )
+        return report
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Fold each phase's report into the test's outcome."""
+        record = self._records.setdefault(report.nodeid, TestRecord())
+        record.duration += report.duration
+        if report.failed:
+            record.failure = record.failure or failure_reason(report)
+        elif report.skipped:
+            wasxfail = getattr(report, "wasxfail", None)
+            if wasxfail is not None:
+                record.deviation = shorten(str(wasxfail))
+            else:
+                record.gated = self._gated.get(report.nodeid)
+        elif report.when == "call":
+            record.passed = True
+
+    # ------------------------------------------------------------------ report
+
+    def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
+        """Build the report and write it when ``--caseport-report`` is given."""
+        completed = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
+        if not completed and not self._errors:
+            self._errors.append(f"the run did not complete (pytest exit status {exitstatus})")
+        results: dict[str, list[TestResult]] = {}
+        for nodeid, record in self._records.items():
+            result = record.result(nodeid)
+            if result is None:
+                continue
+            for requirement_id in self._item_requirements.get(nodeid, ()):
+                results.setdefault(requirement_id, []).append(result)
+        probe = self._probe
+        self.report = build_report(
+            requirements=self._requirements,
+            results=results,
+            spec_version=SPEC_VERSION,
+            adapter=self._adapter(probe),
+            capabilities={} if probe is None else self._capability_table(probe),
+            started_at=self._started_at,
+            duration_s=round(time.monotonic() - self._started, 3),
+            run_completed=completed,
+            errors=self._errors,
+        )
+        if self.report_path is not None:
+            write_report(self.report, self.report_path)
+
+    def _adapter(self, probe: _Probe | None) -> AdapterSummary:
+        url = redact(self.url)
+        if probe is None:
+            return AdapterSummary(name="unknown", version="unknown", backend="unknown", url=url)
+        info = probe.info
+        return AdapterSummary(name=info.name, version=info.version, backend=info.backend, url=url)
+
+    @staticmethod
+    def _capability_table(probe: _Probe) -> dict[str, str]:
+        return {
+            capability.value: probe.capabilities[capability].value
+            for capability in sorted(probe.capabilities, key=lambda c: c.value)
+        }
+
+    def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
+        """Print the requirement counts and where the report went."""
+        if self.report is None:
+            return
+        summary = self.report.summary
+        terminalreporter.write_sep(
+            "-",
+            f"caseport conformance: {summary.passed} passed, {summary.failed} failed, "
+            f"{summary.deviation} deviation, {summary.not_applicable} not applicable, "
+            f"{summary.untested} untested of {summary.total} requirements",
+        )
+        if self.report_path is not None:
+            terminalreporter.write_line(f"report: {self.report_path}")

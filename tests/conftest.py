@@ -1,0 +1,3 @@
+"""Set-up shared by the whole test suite."""
+
+pytest_plugins = ["pytester"]

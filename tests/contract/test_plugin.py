@@ -1,0 +1,377 @@
+"""The conformance kit's pytest plugin: gating, strictness, collection checks and the report.
+
+Each test runs a small pytest session in a subprocess, as a vendor would, with the plugin
+loaded either through caseport's entry point or with ``-p``.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from contracts import SPEC_VERSION
+from contracts.capabilities import Capability
+from contracts.conformance.report import read_report
+from contracts.conformance.runner import plugin_arguments
+from contracts.spec import load_requirements
+
+REPOSITORY = Path(__file__).resolve().parents[2]
+
+WITHOUT_CASES = """
+import pytest
+
+from adapters.memory import InMemoryCaseStore
+from contracts.capabilities import Capability, Support, declare
+
+
+class WithoutCases(InMemoryCaseStore):
+    CAPABILITIES = declare(
+        **{
+            c.name: Support.UNSUPPORTED if c is Capability.CASES else Support.NATIVE
+            for c in Capability
+        }
+    )
+
+
+@pytest.fixture
+def caseport_store_factory():
+    return WithoutCases
+"""
+
+DEVIATING = """
+import pytest
+
+from adapters.memory import InMemoryCaseStore
+
+
+class Deviating(InMemoryCaseStore):
+    KNOWN_DEVIATIONS = {"ENT-001": "labels are upper-cased, tracked in issue 12"}
+
+
+@pytest.fixture
+def caseport_store_factory():
+    return Deviating
+"""
+
+ENTITY_TEST = """
+import pytest
+
+from contracts.models.entities import Entity, EntityKind
+
+
+@pytest.mark.requirement("ENT-001")
+def test_entity(store):
+    created = store.create(Entity(id="e-1", kind=EntityKind.PERSON, subtype="person", label="x"))
+    assert store.get(Entity, "e-1") == created
+"""
+
+
+@pytest.fixture
+def kit(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
+    """A pytester whose subprocess runs can import caseport from this repository."""
+    monkeypatch.setenv("PYTHONPATH", str(REPOSITORY))
+    monkeypatch.delenv("PYTEST_ADDOPTS", raising=False)
+    return pytester
+
+
+def run_kit(
+    kit: pytest.Pytester, *args: str, url: str = "memory://"
+) -> tuple[pytest.RunResult, dict[str, Any]]:
+    """Run the files in ``kit`` under the plugin and return the result and the JSON report."""
+    report = kit.path / "report.json"
+    result = kit.runpytest_subprocess(
+        *plugin_arguments(),
+        "-p",
+        "no:cacheprovider",
+        f"--caseport-url={url}",
+        f"--caseport-report={report}",
+        *args,
+    )
+    return result, json.loads(report.read_text(encoding="utf-8"))
+
+
+def requirement(report: dict[str, Any], requirement_id: str) -> dict[str, Any]:
+    """The report's entry for ``requirement_id``."""
+    found: dict[str, Any] = next(r for r in report["requirements"] if r["id"] == requirement_id)
+    return found
+
+
+def test_a_skip_without_a_capability_declared_unsupported_becomes_a_failure(
+    kit: pytest.Pytester,
+) -> None:
+    """Imperative skips, skip markers and undeclared xfails all fail the run."""
+    kit.makepyfile(
+        test_skips="""
+        import pytest
+
+        @pytest.mark.requirement("ENT-001")
+        def test_skips_itself(store):
+            pytest.skip("not today")
+
+        @pytest.mark.requirement("LNK-001")
+        @pytest.mark.skipif(True, reason="never here")
+        def test_skipped_by_marker(store):
+            pass
+
+        @pytest.mark.requirement("CASE-001")
+        @pytest.mark.xfail(reason="undeclared")
+        def test_expected_to_fail(store):
+            raise AssertionError
+
+        @pytest.mark.requirement("REC-001")
+        def test_passes(store):
+            pass
+        """
+    )
+    result, report = run_kit(kit)
+    result.assert_outcomes(passed=1, failed=2, errors=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    for failed in ("ENT-001", "LNK-001", "CASE-001"):
+        assert requirement(report, failed)["status"] == "failed"
+    assert "skipped (not today)" in requirement(report, "ENT-001")["tests"][0]["reason"]
+    assert "KNOWN_DEVIATIONS" in requirement(report, "CASE-001")["tests"][0]["reason"]
+    assert requirement(report, "REC-001")["status"] == "passed"
+    assert report["passed"] is False
+
+
+def test_an_unsupported_capability_makes_its_requirements_not_applicable(
+    kit: pytest.Pytester,
+) -> None:
+    """A test needing an unsupported capability is skipped and reported not applicable."""
+    kit.makeconftest(WITHOUT_CASES)
+    kit.makepyfile(
+        test_gated="""
+        import pytest
+
+        @pytest.mark.requirement("CASE-001")
+        @pytest.mark.capability("records.cases")
+        def test_cases(store):
+            raise AssertionError("a gated test must not run")
+
+        @pytest.mark.requirement("ENT-001")
+        @pytest.mark.capability("records.exhibits", "search.text")
+        def test_supported(store):
+            assert not store.supports("records.cases")
+        """
+    )
+    result, report = run_kit(kit)
+    result.assert_outcomes(passed=1, skipped=1)
+    assert result.ret == pytest.ExitCode.OK
+    cases = requirement(report, "CASE-001")
+    assert cases["status"] == "not_applicable"
+    assert cases["tests"][0]["outcome"] == "not_applicable"
+    assert cases["tests"][0]["reason"] == "capability records.cases declared unsupported"
+    assert requirement(report, "ENT-001")["status"] == "passed"
+    assert report["capabilities"]["records.cases"] == "unsupported"
+    assert report["summary"]["not_applicable"] == 1
+    assert report["passed"] is True
+
+
+def test_a_known_deviation_that_passes_fails_the_run(kit: pytest.Pytester) -> None:
+    """A declared deviation is a strict expected failure: passing is a failure."""
+    kit.makeconftest(DEVIATING)
+    kit.makepyfile(test_entity=ENTITY_TEST)
+    result, report = run_kit(kit)
+    result.assert_outcomes(failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    entity = requirement(report, "ENT-001")
+    assert entity["status"] == "failed"
+    assert "XPASS(strict)" in entity["tests"][0]["reason"]
+    assert report["passed"] is False
+
+
+def test_a_known_deviation_that_fails_is_reported_as_a_deviation(kit: pytest.Pytester) -> None:
+    """A declared deviation that fails as expected keeps the run green."""
+    kit.makeconftest(DEVIATING)
+    kit.makepyfile(
+        test_entity="""
+        import pytest
+
+        @pytest.mark.requirement("ENT-001")
+        def test_entity(store):
+            raise AssertionError("labels come back upper-cased")
+        """
+    )
+    result, report = run_kit(kit)
+    result.assert_outcomes(xfailed=1)
+    assert result.ret == pytest.ExitCode.OK
+    entity = requirement(report, "ENT-001")
+    assert entity["status"] == "deviation"
+    assert "tracked in issue 12" in entity["tests"][0]["reason"]
+    assert report["summary"]["deviation"] == 1
+    assert report["passed"] is True
+
+
+@pytest.mark.parametrize(
+    ("markers", "message"),
+    [
+        ("", "names the SPEC.md requirements it checks"),
+        ('@pytest.mark.requirement("XYZ-999")', "has no requirement XYZ-999"),
+        (
+            '@pytest.mark.requirement("ENT-001")\n@pytest.mark.capability("teleport")',
+            "unknown capability 'teleport'",
+        ),
+    ],
+    ids=["missing", "unknown-id", "unknown-capability"],
+)
+def test_a_test_without_valid_markers_is_a_collection_error(
+    kit: pytest.Pytester, markers: str, message: str
+) -> None:
+    """Tests must name real requirements and capabilities, or nothing runs."""
+    kit.makepyfile(
+        test_markers=f"import pytest\n\n{markers}\ndef test_unmarked(store):\n    pass\n"
+    )
+    result, report = run_kit(kit)
+    assert result.ret == pytest.ExitCode.INTERRUPTED
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines([f"*{message}*"])
+    assert report["passed"] is False
+    assert any(message in error for error in report["errors"])
+    assert report["summary"]["untested"] == report["summary"]["total"]
+
+
+def test_a_store_that_is_not_empty_is_refused(kit: pytest.Pytester) -> None:
+    """The kit never wipes data: a store with records fails the test's set-up."""
+    kit.makeconftest(
+        """
+        import pytest
+
+        from adapters.memory import InMemoryCaseStore
+        from contracts.models.entities import Entity, EntityKind
+
+        @pytest.fixture
+        def caseport_store_factory():
+            def build():
+                store = InMemoryCaseStore()
+                store.create(
+                    Entity(id="left-over", kind=EntityKind.PERSON, subtype="person", label="x")
+                )
+                return store
+            return build
+        """
+    )
+    kit.makepyfile(test_entity=ENTITY_TEST)
+    result, report = run_kit(kit)
+    result.assert_outcomes(errors=1)
+    result.stdout.fnmatch_lines(["*already holds records*"])
+    assert "already holds records" in requirement(report, "ENT-001")["tests"][0]["reason"]
+
+
+def test_the_report_has_every_field(kit: pytest.Pytester) -> None:
+    """Versions, adapter, capabilities, timings, per-requirement results and the verdict."""
+    kit.makepyfile(test_entity=ENTITY_TEST)
+    result, report = run_kit(kit, url="memory://analyst:hunter2@store.invalid")
+    result.assert_outcomes(passed=1)
+    assert set(report) >= {
+        "kit_version",
+        "spec_version",
+        "adapter",
+        "capabilities",
+        "started_at",
+        "duration_s",
+        "summary",
+        "requirements",
+        "passed",
+    }
+    assert report["spec_version"] == SPEC_VERSION
+    assert report["kit_version"]
+    assert report["adapter"] == {
+        "name": "memory",
+        "version": "0.1.0",
+        "backend": "in-memory",
+        "url": "memory://analyst:***@store.invalid",
+    }
+    assert "hunter2" not in json.dumps(report)
+    assert report["capabilities"] == {c.value: "native" for c in Capability}
+    total = len(load_requirements())
+    assert report["summary"] == {
+        "passed": 1,
+        "failed": 0,
+        "not_applicable": 0,
+        "deviation": 0,
+        "untested": total - 1,
+        "total": total,
+    }
+    assert [r["id"] for r in report["requirements"]] == [r.id for r in load_requirements()]
+    entity = requirement(report, "ENT-001")
+    assert set(entity) == {"id", "area", "level", "text", "status", "tests"}
+    assert (entity["area"], entity["level"], entity["status"]) == ("Entities", "MUST", "passed")
+    (test,) = entity["tests"]
+    assert test["nodeid"].endswith("test_entity.py::test_entity")
+    assert (test["outcome"], test["reason"]) == ("passed", None)
+    assert isinstance(test["duration_s"], float)
+    assert requirement(report, "LNK-001") | {"tests": []} == requirement(report, "LNK-001")
+    assert requirement(report, "LNK-001")["status"] == "untested"
+    assert report["passed"] is True
+    assert read_report(kit.path / "report.json").passed is True
+
+
+def test_the_plugin_is_inert_without_a_url(kit: pytest.Pytester) -> None:
+    """Without --caseport-url, ordinary tests run untouched and nothing is reported."""
+    kit.makeconftest(
+        """
+        import pytest
+
+        @pytest.fixture
+        def store():
+            return "the project's own store fixture"
+        """
+    )
+    kit.makepyfile(
+        test_plain="""
+        import pytest
+
+        def test_plain():
+            pass
+
+        def test_own_store_fixture(store):
+            assert store == "the project's own store fixture"
+
+        def test_may_skip():
+            pytest.skip("ordinary skips are fine here")
+        """
+    )
+    result = kit.runpytest_subprocess(*plugin_arguments(), "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=2, skipped=1)
+    assert not (kit.path / "report.json").exists()
+    refused = kit.runpytest_subprocess(
+        *plugin_arguments(), "-p", "no:cacheprovider", "--caseport-report=report.json"
+    )
+    assert refused.ret == pytest.ExitCode.USAGE_ERROR
+    refused.stderr.fnmatch_lines(["*--caseport-report needs --caseport-url*"])
+
+
+def test_the_suite_refuses_to_run_without_a_url(kit: pytest.Pytester) -> None:
+    """Collecting the suite without --caseport-url stops with a clear message."""
+    result = kit.runpytest_subprocess(
+        *plugin_arguments(), "-p", "no:cacheprovider", "--pyargs", "contracts.conformance.suite"
+    )
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines(["*pass --caseport-url URL*"])
+
+
+@pytest.mark.parametrize("explicit", [True, False], ids=["with-p", "entry-point-only"])
+def test_an_installed_entry_point_and_p_register_the_plugin_once(
+    kit: pytest.Pytester, monkeypatch: pytest.MonkeyPatch, explicit: bool
+) -> None:
+    """With caseport's entry point installed, ``-p contracts.conformance.plugin`` still works."""
+    site = kit.mkdir("site")
+    dist_info = site / "caseport_entry_point-0.0.0.dist-info"
+    dist_info.mkdir()
+    (dist_info / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: caseport-entry-point\nVersion: 0.0.0\n", encoding="utf-8"
+    )
+    (dist_info / "entry_points.txt").write_text(
+        "[pytest11]\ncaseport_conformance = contracts.conformance.plugin\n", encoding="utf-8"
+    )
+    monkeypatch.setenv("PYTHONPATH", os.pathsep.join([str(REPOSITORY), str(site)]))
+    monkeypatch.delenv("PYTEST_DISABLE_PLUGIN_AUTOLOAD", raising=False)
+    kit.makepyfile(test_entity=ENTITY_TEST)
+    named = ["-p", "contracts.conformance.plugin"] if explicit else []
+    result = kit.runpytest_subprocess(*named, "-p", "no:cacheprovider", "--caseport-url=memory://")
+    result.assert_outcomes(passed=1)
+    assert result.ret == pytest.ExitCode.OK

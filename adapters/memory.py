@@ -86,7 +86,9 @@ class InMemoryCaseStore(CaseStore):
     def _put(self, record: Record) -> None:
         previous = self._tables[record.RECORD_TYPE].get(record.id)
         self._tables[record.RECORD_TYPE][record.id] = record
-        if isinstance(record, Link) and previous is None:
+        if isinstance(record, Link):
+            if isinstance(previous, Link):
+                self._unlink(previous)
             for end in {record.source_id, record.target_id}:
                 self._incident.setdefault(end, set()).add(record.id)
 
@@ -184,8 +186,6 @@ class InMemoryCaseStore(CaseStore):
                     continue
                 else:
                     updated += 1
-                    if isinstance(stored, Link) and isinstance(record, Link):
-                        self._unlink(stored)
                 self._put(record)
             return BulkReport(created=created, updated=updated, unchanged=unchanged, batches=1)
 

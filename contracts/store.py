@@ -579,7 +579,9 @@ class CaseStore(ABC):
         Unsupported record types are skipped when ``record_types`` is not given.
         """
         self._require(Capability.BULK_EXPORT)
-        wanted = list(RecordType) if record_types is None else [RecordType(t) for t in record_types]
+        wanted = list(RecordType)
+        if record_types is not None:
+            wanted = [_record_type(value) for value in record_types]
         for record_type in RecordType:
             if record_type not in wanted:
                 continue
@@ -696,6 +698,14 @@ class CaseStore(ABC):
             if not ok:
                 raise InvalidCursor("cursor does not fit this query")
         return position
+
+
+def _record_type(value: object) -> RecordType:
+    try:
+        return RecordType(str(value))
+    except ValueError:
+        known = ", ".join(member.value for member in RecordType)
+        raise ValidationFailed(f"unknown record type {str(value)[:40]!r}; use {known}") from None
 
 
 def _frozen(values: Iterable[Any] | None) -> frozenset[Any] | None:

@@ -53,7 +53,9 @@ def check_clean_text(value: str) -> str:
 
 
 def _check_calendar_date(value: str) -> str:
-    """Refuse a full date that is not on the calendar (``2023-02-29``, ``2024-04-31``)."""
+    """Refuse a date that is not on the calendar (``0000``, ``2023-02-29``, ``2024-04-31``)."""
+    if value.startswith("0000"):
+        raise ValueError("there is no year 0000")
     if len(value) == len("YYYY-MM-DD"):
         try:
             date.fromisoformat(value)

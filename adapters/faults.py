@@ -8,6 +8,7 @@ kept in :attr:`FaultInjector.log` for tests and demos to inspect.
 
 from __future__ import annotations
 
+import math
 import random
 import threading
 import time
@@ -27,6 +28,11 @@ written); ``lost_reply`` runs the operation and then fails, as when a reply is l
 back, so callers must not assume a failed write was not applied.
 """
 
+_MAX_SECONDS = 3_600.0
+"""Longest delay a plan may inject; anything longer is a mistake, not a test."""
+_LOG_LENGTH = 100_000
+"""Outcomes kept in :attr:`FaultInjector.log`; older ones are dropped."""
+
 _OUTCOMES: tuple[Outcome, ...] = ("ok", "unavailable", "rate_limited", "timeout", "lost_reply")
 
 
@@ -39,7 +45,8 @@ class FaultPlan:
         jitter: up to this many seconds more, drawn uniformly per call.
         failure_rate: probability that a call fails as ``unavailable``.
         rate_limit_rate: probability that a call is refused as ``rate_limited``.
-        lost_reply_rate: probability that a write is applied but its reply is lost.
+        lost_reply_rate: probability that an operation is applied but its reply is lost (for
+            reads this is simply a failure; for writes the change is stored).
         retry_after: seconds a ``rate_limited`` failure asks the caller to wait.
         script: outcomes for the first calls, in order, before the rates apply.
         seed: seed of the random generator, so a run can be replayed.
@@ -64,8 +71,9 @@ class FaultPlan:
         if self.failure_rate + self.rate_limit_rate + self.lost_reply_rate > 1.0:
             raise ValidationFailed("fault rates must add up to at most 1")
         for name in ("latency", "jitter", "retry_after"):
-            if getattr(self, name) < 0:
-                raise ValidationFailed(f"{name} must not be negative")
+            value = getattr(self, name)
+            if not math.isfinite(value) or not 0 <= value <= _MAX_SECONDS:
+                raise ValidationFailed(f"{name} must be between 0 and {_MAX_SECONDS:g} seconds")
         unknown = [outcome for outcome in self.script if outcome not in _OUTCOMES]
         if unknown:
             raise ValidationFailed(
@@ -126,6 +134,9 @@ class FaultInjector:
     def __init__(self, plan: FaultPlan, *, sleep: Callable[[float], None] = time.sleep) -> None:
         self.plan = plan
         self.log: list[tuple[str, Outcome]] = []
+        """Recent calls and their outcomes, oldest first (bounded: old entries are dropped)."""
+        self.calls = 0
+        """Calls the plan was applied to since the injector was made."""
         self._sleep = sleep
         self._random = random.Random(plan.seed)
         self._lock = threading.Lock()
@@ -134,7 +145,8 @@ class FaultInjector:
         with self._lock:
             plan = self.plan
             delay = plan.latency + (self._random.uniform(0, plan.jitter) if plan.jitter else 0.0)
-            index = len(self.log)
+            index = self.calls
+            self.calls += 1
             if index < len(plan.script):
                 outcome = plan.script[index]
             else:
@@ -150,6 +162,8 @@ class FaultInjector:
                         break
                     draw -= rate
             self.log.append((operation, outcome))
+            if len(self.log) > _LOG_LENGTH:
+                del self.log[: _LOG_LENGTH // 2]
             return outcome, delay
 
     def before(self, operation: str) -> Outcome:

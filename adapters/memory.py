@@ -16,10 +16,15 @@ from datetime import datetime
 from pathlib import Path as FilePath
 
 from adapters.faults import FaultInjector, FaultPlan
-from contracts import emulation
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
-from contracts.evaluation import compare_positions, matches, sort_entities, sort_position
+from contracts.evaluation import (
+    compare_positions,
+    matches,
+    sort_entities,
+    sort_position,
+    text_terms,
+)
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity, EntityKind
 from contracts.models.links import Link
@@ -58,6 +63,8 @@ class InMemoryCaseStore(CaseStore):
         self._lock = threading.RLock()
         self._tables: dict[RecordType, dict[str, Record]] = {kind: {} for kind in RecordType}
         self._incident: dict[str, set[str]] = {}
+        # Search terms per entity id, filled on first text search and dropped on every write.
+        self._terms: dict[str, frozenset[str]] = {}
         if isinstance(faults, FaultPlan):
             faults = FaultInjector(faults)
         self.faults = faults
@@ -86,6 +93,8 @@ class InMemoryCaseStore(CaseStore):
     def _put(self, record: Record) -> None:
         previous = self._tables[record.RECORD_TYPE].get(record.id)
         self._tables[record.RECORD_TYPE][record.id] = record
+        if isinstance(record, Entity):
+            self._terms.pop(record.id, None)
         if isinstance(record, Link):
             if isinstance(previous, Link):
                 self._unlink(previous)
@@ -131,11 +140,28 @@ class InMemoryCaseStore(CaseStore):
         limit: int,
     ) -> list[Entity]:
         with self._operation("search"):
-            found = [
-                entity
-                for entity in self._tables[RecordType.ENTITY].values()
-                if isinstance(entity, Entity) and matches(entity, condition)
+            entities = [
+                e for e in self._tables[RecordType.ENTITY].values() if isinstance(e, Entity)
             ]
+            terms = dict(self._terms)
+        # Records are immutable, so the snapshot is filtered without holding the lock.
+        computed: dict[str, frozenset[str]] = {}
+
+        def terms_of(entity: Entity) -> frozenset[str]:
+            found = terms.get(entity.id)
+            if found is None:
+                found = computed[entity.id] = text_terms(entity)
+            return found
+
+        found = [entity for entity in entities if matches(entity, condition, terms_of)]
+        if computed:
+            with self._lock:
+                for entity in entities:
+                    if (
+                        entity.id in computed
+                        and self._tables[RecordType.ENTITY].get(entity.id) is entity
+                    ):
+                        self._terms[entity.id] = computed[entity.id]
         ordered = sort_entities(found, order_by)
         if after is not None:
             ordered = [
@@ -194,12 +220,19 @@ class InMemoryCaseStore(CaseStore):
             self._incident.get(end, set()).discard(link.id)
 
     def _export(self, record_type: RecordType) -> Iterator[Record]:
-        with self._operation("export"):
-            table = self._tables[record_type]
-            snapshot = [table[key] for key in sorted(table)]
-        yield from snapshot
+        return self._export_many([record_type])
 
-    # The in-memory graph is walked in place, which is this backend's native way.
+    def _export_many(self, record_types: Sequence[RecordType]) -> Iterator[Record]:
+        # One snapshot of every table, so concurrent writes never split a link from its ends.
+        with self._operation("export"):
+            snapshot = [
+                [table[key] for key in sorted(table)]
+                for table in (self._tables[record_type] for record_type in record_types)
+            ]
+        for records in snapshot:
+            yield from records
+
+    # The in-memory graph is walked in place under the lock: this backend's native way.
 
     def _native_neighbourhood(
         self,
@@ -211,13 +244,8 @@ class InMemoryCaseStore(CaseStore):
         max_entities: int,
     ) -> Subgraph:
         with self._lock:
-            return emulation.neighbourhood(
-                root,
-                self._expander(link_types),
-                depth=depth,
-                direction=direction,
-                kinds=kinds,
-                max_entities=max_entities,
+            return self._emulated_neighbourhood(
+                root, depth, link_types, direction, kinds, max_entities
             )
 
     def _native_shortest_paths(
@@ -231,21 +259,15 @@ class InMemoryCaseStore(CaseStore):
         max_paths: int,
     ) -> list[Path]:
         with self._lock:
-            return emulation.shortest_paths(
-                source,
-                target,
-                self._expander(link_types),
-                max_depth=max_depth,
-                direction=direction,
-                via_kinds=via_kinds,
-                max_paths=max_paths,
+            return self._emulated_shortest_paths(
+                source, target, max_depth, link_types, direction, via_kinds, max_paths
             )
 
     def _native_timeline(
         self, targets: list[Entity], start: datetime | None, end: datetime | None
     ) -> list[TimelineEntry]:
         with self._lock:
-            return emulation.timeline(targets, self._expander(None), start=start, end=end)
+            return self._emulated_timeline(targets, start, end)
 
     def close(self) -> None:
         """Nothing to release; the data lives as long as the instance."""

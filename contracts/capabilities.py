@@ -54,8 +54,8 @@ def declare(**support: Support) -> Mapping[Capability, Support]:
     Example: ``declare(**{c.name: Support.NATIVE for c in Capability})``.
 
     Raises:
-        ValueError: a capability is missing or unknown, or one that cannot be emulated is
-            declared ``EMULATED``.
+        ValueError: a capability is missing or unknown, or declared ``EMULATED`` when it cannot
+            be emulated or when ``GRAPH_EXPAND``, which emulation walks, is unsupported.
     """
     names = {capability.name: capability for capability in Capability}
     unknown = set(support) - set(names)
@@ -68,4 +68,8 @@ def declare(**support: Support) -> Mapping[Capability, Support]:
     for capability, how in declared.items():
         if how is Support.EMULATED and capability not in EMULATABLE:
             raise ValueError(f"{capability.value} cannot be emulated by the layer")
+        if how is Support.EMULATED and declared[Capability.GRAPH_EXPAND] is Support.UNSUPPORTED:
+            raise ValueError(
+                f"{capability.value} is emulated over graph.expand, which is unsupported"
+            )
     return MappingProxyType(dict(sorted(declared.items(), key=lambda kv: kv[0].value)))

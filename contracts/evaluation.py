@@ -9,6 +9,7 @@ from __future__ import annotations
 import functools
 import operator
 from collections.abc import Callable, Sequence
+from collections.abc import Set as AbstractSet
 from datetime import datetime
 from enum import StrEnum
 from typing import Any
@@ -107,7 +108,7 @@ def _in_range(value: Scalar, condition: Range) -> bool:
     return True
 
 
-def text_terms(entity: Entity) -> set[str]:
+def text_terms(entity: Entity) -> frozenset[str]:
     """Every search term in the entity's text fields and string property values."""
     terms: set[str] = set()
     for path in TEXT_FIELDS:
@@ -118,22 +119,31 @@ def text_terms(entity: Entity) -> set[str]:
         for value in _flatten(raw):
             if isinstance(value, str):
                 terms.update(tokenize(value))
-    return terms
+    return frozenset(terms)
 
 
-def matches(entity: Entity, condition: Filter | None) -> bool:
-    """Whether ``entity`` satisfies ``condition`` (``None`` matches every entity)."""
+def matches(
+    entity: Entity,
+    condition: Filter | None,
+    terms_of: Callable[[Entity], AbstractSet[str]] = text_terms,
+) -> bool:
+    """Whether ``entity`` satisfies ``condition`` (``None`` matches every entity).
+
+    ``terms_of`` gives an entity's search terms; a store may pass a cached equivalent of
+    :func:`text_terms` so that text is not tokenised again for every query.
+    """
     if condition is None:
         return True
     if isinstance(condition, And):
-        return all(matches(entity, child) for child in condition.filters)
+        return all(matches(entity, child, terms_of) for child in condition.filters)
     if isinstance(condition, Or):
-        return any(matches(entity, child) for child in condition.filters)
+        return any(matches(entity, child, terms_of) for child in condition.filters)
     if isinstance(condition, Not):
-        return not matches(entity, condition.filter)
+        return not matches(entity, condition.filter, terms_of)
     if isinstance(condition, Text):
         terms = condition.terms
-        return bool(terms) and set(terms) <= text_terms(entity)
+        found = terms_of(entity)
+        return bool(terms) and all(term in found for term in terms)
     values = field_values(entity, condition.field)
     if isinstance(condition, Eq):
         return any(_equal(value, condition.value) for value in values)

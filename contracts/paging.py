@@ -14,13 +14,16 @@ import hashlib
 import json
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, Final
 
 from contracts.errors import InvalidCursor
 
-__all__ = ["SortPosition", "decode_cursor", "encode_cursor"]
+__all__ = ["MAX_CURSOR_LENGTH", "SortPosition", "decode_cursor", "encode_cursor"]
 
 _CURSOR_FORMAT = 1
+
+MAX_CURSOR_LENGTH: Final = 4_096
+"""Longest cursor accepted; every cursor this module makes is far shorter."""
 
 SortValue = str | int | float | bool | datetime | None
 
@@ -72,12 +75,16 @@ def decode_cursor(cursor: str, scope: str, key_count: int) -> SortPosition:
     """Read a cursor made by :func:`encode_cursor` for the same ``scope``.
 
     Raises:
-        InvalidCursor: the cursor is malformed, or was made for another query or listing.
+        InvalidCursor: the cursor is malformed, too long, or was made for another query or
+            listing.
     """
+    if len(cursor) > MAX_CURSOR_LENGTH:
+        raise InvalidCursor("cursor is not one this store issued")
     try:
         raw = base64.urlsafe_b64decode(cursor + "=" * (-len(cursor) % 4))
         payload = json.loads(raw.decode("utf-8"))
-    except (binascii.Error, UnicodeDecodeError, ValueError):
+    except (binascii.Error, UnicodeDecodeError, ValueError, RecursionError):
+        # Deeply nested JSON in a forged cursor exhausts the parser's recursion limit.
         raise InvalidCursor("cursor is not one this store issued") from None
     if not isinstance(payload, dict) or payload.get("f") != _CURSOR_FORMAT:
         raise InvalidCursor("cursor is not one this store issued")

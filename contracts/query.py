@@ -16,16 +16,17 @@ unchanged between the CLI, the layer and any adapter.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Final, Literal, Self
 
 from pydantic import Field, model_validator
 
 from contracts.errors import ValidationFailed
-from contracts.models._fields import check_clean_text
+from contracts.models._fields import check_clean_text, to_utc
 from contracts.models.common import StrictModel
 
 __all__ = [
@@ -200,7 +201,7 @@ def _check_value(field: str, value: Comparable) -> Comparable:
                 raise ValueError(f"{field}: {text[:40]!r} is not an ISO-8601 datetime") from None
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ValueError(f"{field} needs a datetime with a time zone")
-        return value.astimezone(UTC)
+        return to_utc(value)
     expected: dict[str, tuple[type, ...]] = {
         "str": (str,),
         "int": (int,),
@@ -303,13 +304,14 @@ class Range(_FieldCondition):
             raise ValueError("give gt or gte, not both")
         if self.lt is not None and self.lte is not None:
             raise ValueError("give lt or lte, not both")
-        kinds = {
-            "number" if isinstance(v, int | float) else type(v).__name__ for v in given.values()
-        }
         if any(isinstance(v, bool) for v in given.values()):
             raise ValueError("booleans have no range")
-        for name, value in given.items():
-            object.__setattr__(self, name, _check_value(self.field, value))
+        checked = {name: _check_value(self.field, value) for name, value in given.items()}
+        for name, value in checked.items():
+            object.__setattr__(self, name, value)
+        kinds = {
+            "number" if isinstance(v, int | float) else type(v).__name__ for v in checked.values()
+        }
         if len(kinds) > 1:
             raise ValueError("range bounds must all be of one type")
         return self
@@ -355,10 +357,10 @@ class Text(StrictModel):
         check_clean_text(self.query)
         return self
 
-    @property
-    def terms(self) -> list[str]:
-        """The distinct terms to match, in first-seen order."""
-        return list(dict.fromkeys(tokenize(self.query)))
+    @functools.cached_property
+    def terms(self) -> tuple[str, ...]:
+        """The distinct terms to match, in first-seen order (computed once per filter)."""
+        return tuple(dict.fromkeys(tokenize(self.query)))
 
 
 class And(StrictModel):

@@ -23,7 +23,7 @@ import itertools
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
-from types import TracebackType
+from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, Self, TypeVar
 
 from contracts import emulation
@@ -38,6 +38,7 @@ from contracts.errors import (
 )
 from contracts.evaluation import sort_position
 from contracts.invariants import check_update
+from contracts.models._fields import to_utc
 from contracts.models.cases import Case
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity, EntityKind
@@ -55,15 +56,18 @@ from contracts.results import (
     TimelineEntry,
 )
 
-__all__ = ["AsyncCaseStore", "CaseStore"]
+__all__ = ["MAX_DEPTH", "RECORD_CAPABILITY", "AsyncCaseStore", "CaseStore"]
 
 R = TypeVar("R", bound=Record)
 
-_RECORD_CAPABILITY: Final[dict[RecordType, Capability]] = {
-    RecordType.CASE: Capability.CASES,
-    RecordType.INTELLIGENCE_REPORT: Capability.INTELLIGENCE_REPORTS,
-    RecordType.EXHIBIT: Capability.EXHIBITS,
-}
+RECORD_CAPABILITY: Final[Mapping[RecordType, Capability]] = MappingProxyType(
+    {
+        RecordType.CASE: Capability.CASES,
+        RecordType.INTELLIGENCE_REPORT: Capability.INTELLIGENCE_REPORTS,
+        RecordType.EXHIBIT: Capability.EXHIBITS,
+    }
+)
+"""The capability each optional record type needs (entities and links are always kept)."""
 _NATIVE_HOOKS: Final[dict[Capability, str]] = {
     Capability.GRAPH_NEIGHBOURHOOD: "_native_neighbourhood",
     Capability.GRAPH_SHORTEST_PATHS: "_native_shortest_paths",
@@ -126,6 +130,11 @@ class CaseStore(ABC):
         for capability, how in declared.items():
             if how is Support.EMULATED and capability not in EMULATABLE:
                 raise TypeError(f"{cls.__name__}: {capability.value} cannot be emulated")
+            if how is Support.EMULATED and declared[Capability.GRAPH_EXPAND] is Support.UNSUPPORTED:
+                raise TypeError(
+                    f"{cls.__name__}: {capability.value} is emulated over graph.expand, "
+                    "which it declares unsupported"
+                )
 
     clock: Callable[[], datetime] = staticmethod(_utc_now)
     """Source of the timestamps the store writes; replaceable in tests."""
@@ -152,7 +161,7 @@ class CaseStore(ABC):
         return support
 
     def _require_record_type(self, record_type: RecordType) -> None:
-        capability = _RECORD_CAPABILITY.get(record_type)
+        capability = RECORD_CAPABILITY.get(record_type)
         if capability is not None:
             self._require(capability)
 
@@ -254,6 +263,61 @@ class CaseStore(ABC):
         """Override with the backend's own timeline query when declared native."""
         raise NotImplementedError
 
+    def _export_many(self, record_types: Sequence[RecordType]) -> Iterator[Record]:
+        """Stream the records of ``record_types`` in that order, each type by id.
+
+        Override to read them all from one snapshot, so that an export taken while others write
+        never holds a link without its entities.
+        """
+        for record_type in record_types:
+            yield from self._export(record_type)
+
+    def _emulated_neighbourhood(
+        self,
+        root: Entity,
+        depth: int,
+        link_types: frozenset[str] | None,
+        direction: Direction,
+        kinds: frozenset[EntityKind] | None,
+        max_entities: int,
+    ) -> Subgraph:
+        """The neighbourhood composed by the layer from ``_expand``."""
+        return emulation.neighbourhood(
+            root,
+            self._expander(link_types),
+            depth=depth,
+            direction=direction,
+            kinds=kinds,
+            max_entities=max_entities,
+        )
+
+    def _emulated_shortest_paths(
+        self,
+        source: Entity,
+        target: Entity,
+        max_depth: int,
+        link_types: frozenset[str] | None,
+        direction: Direction,
+        via_kinds: frozenset[EntityKind] | None,
+        max_paths: int,
+    ) -> list[Path]:
+        """Shortest paths composed by the layer from ``_expand``."""
+        return emulation.shortest_paths(
+            source,
+            target,
+            self._expander(link_types),
+            max_depth=max_depth,
+            direction=direction,
+            via_kinds=via_kinds,
+            max_paths=max_paths,
+        )
+
+    def _emulated_timeline(
+        self, targets: list[Entity], start: datetime | None, end: datetime | None
+    ) -> list[TimelineEntry]:
+        """The timeline composed by the layer from ``_expand``."""
+        return emulation.timeline(targets, self._expander(None), start=start, end=end)
+
     def close(self) -> None:
         """Release connections and files. Calling it twice is harmless."""
 
@@ -303,7 +367,7 @@ class CaseStore(ABC):
     def get_many(self, record_type: type[R], ids: Iterable[str]) -> list[R]:
         """The stored records among ``ids`` in the order asked; duplicates once, absent left out."""
         self._require_record_type(record_type.RECORD_TYPE)
-        wanted = list(dict.fromkeys(ids))
+        wanted = list(dict.fromkeys(_ids(ids)))
         if len(wanted) > MAX_BATCH_SIZE:
             raise ValidationFailed(f"get_many takes at most {MAX_BATCH_SIZE} ids")
         found = self._fetch(record_type.RECORD_TYPE, wanted) if wanted else {}
@@ -416,8 +480,9 @@ class CaseStore(ABC):
         """
         self._require(Capability.GRAPH_EXPAND)
         self._check_direction(direction)
+        types, kinds = _link_types(link_types), _kinds(neighbour_kinds)
         self.get(Entity, entity_id)
-        return self._expand(entity_id, _frozen(link_types), direction, _frozen(neighbour_kinds))
+        return self._expand(entity_id, types, direction, kinds)
 
     def neighbourhood(
         self,
@@ -438,18 +503,12 @@ class CaseStore(ABC):
         support = self._require(Capability.GRAPH_NEIGHBOURHOOD)
         self._check_direction(direction)
         self._check_depth(depth, "depth", minimum=0)
+        _check_int(max_entities, "max_entities", 1, 1_000_000)
+        types, kinds = _link_types(link_types), _kinds(neighbour_kinds)
         root = self.get(Entity, entity_id)
-        types, kinds = _frozen(link_types), _frozen(neighbour_kinds)
         if support is Support.NATIVE:
             return self._native_neighbourhood(root, depth, types, direction, kinds, max_entities)
-        return emulation.neighbourhood(
-            root,
-            self._expander(types),
-            depth=depth,
-            direction=direction,
-            kinds=kinds,
-            max_entities=max_entities,
-        )
+        return self._emulated_neighbourhood(root, depth, types, direction, kinds, max_entities)
 
     def shortest_paths(
         self,
@@ -474,23 +533,16 @@ class CaseStore(ABC):
         support = self._require(Capability.GRAPH_SHORTEST_PATHS)
         self._check_direction(direction)
         self._check_depth(max_depth, "max_depth", minimum=0)
-        if not 1 <= max_paths <= 10_000:
-            raise ValidationFailed("max_paths must be between 1 and 10000")
+        _check_int(max_paths, "max_paths", 1, 10_000)
+        types, kinds = _link_types(link_types), _kinds(via_kinds)
         source = self.get(Entity, source_id)
         target = self.get(Entity, target_id)
-        types, kinds = _frozen(link_types), _frozen(via_kinds)
         if support is Support.NATIVE:
             return self._native_shortest_paths(
                 source, target, max_depth, types, direction, kinds, max_paths
             )
-        return emulation.shortest_paths(
-            source,
-            target,
-            self._expander(types),
-            max_depth=max_depth,
-            direction=direction,
-            via_kinds=kinds,
-            max_paths=max_paths,
+        return self._emulated_shortest_paths(
+            source, target, max_depth, types, direction, kinds, max_paths
         )
 
     def timeline(
@@ -511,10 +563,8 @@ class CaseStore(ABC):
             ValidationFailed: neither entities nor a case given, or a naive datetime.
         """
         support = self._require(Capability.TIMELINE)
-        for bound in (start, end):
-            if bound is not None and bound.tzinfo is None:
-                raise ValidationFailed("timeline bounds need a time zone")
-        ids = list(dict.fromkeys(entity_ids))
+        bounds = [_utc_bound(bound) for bound in (start, end)]
+        ids = list(dict.fromkeys(_ids(entity_ids)))
         if case_id is not None:
             case = self.get(Case, case_id)
             ids.extend(m.entity_id for m in case.members if m.entity_id not in ids)
@@ -524,11 +574,10 @@ class CaseStore(ABC):
         if case_id is None and len(targets) != len(ids):
             missing = next(i for i in ids if i not in {t.id for t in targets})
             raise NotFound(RecordType.ENTITY.value, missing)
-        start = start.astimezone(UTC) if start else None
-        end = end.astimezone(UTC) if end else None
+        start, end = bounds
         if support is Support.NATIVE:
             return self._native_timeline(targets, start, end)
-        return emulation.timeline(targets, self._expander(None), start=start, end=end)
+        return self._emulated_timeline(targets, start, end)
 
     # ------------------------------------------------------------------ bulk
 
@@ -551,8 +600,7 @@ class CaseStore(ABC):
                 already committed stay, the failing batch is not written.
         """
         self._require(Capability.BULK_UPSERT)
-        if not 1 <= batch_size <= MAX_BATCH_SIZE:
-            raise ValidationFailed(f"batch_size must be between 1 and {MAX_BATCH_SIZE}")
+        _check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         totals = BulkReport()
         iterator = iter(records)
         while batch := list(itertools.islice(iterator, batch_size)):
@@ -576,21 +624,29 @@ class CaseStore(ABC):
     def export(self, record_types: Iterable[RecordType] | None = None) -> Iterator[Record]:
         """Stream every stored record: entities, links, cases, reports, exhibits, each by id.
 
-        Unsupported record types are skipped when ``record_types`` is not given.
+        Unsupported record types are skipped when ``record_types`` is not given. Whether the
+        stream is one consistent snapshot while others write depends on the adapter (see
+        :meth:`_export_many`); the in-memory and SQL adapters give one.
+
+        Raises:
+            ValidationFailed: an unknown record type is asked for.
+            NotSupported: an unsupported record type is asked for.
         """
         self._require(Capability.BULK_EXPORT)
         wanted = list(RecordType)
         if record_types is not None:
             wanted = [_record_type(value) for value in record_types]
+        chosen = []
         for record_type in RecordType:
             if record_type not in wanted:
                 continue
-            capability = _RECORD_CAPABILITY.get(record_type)
+            capability = RECORD_CAPABILITY.get(record_type)
             if capability is not None and not self.supports(capability):
                 if record_types is None:
                     continue
                 self._require(capability)
-            yield from self._export(record_type)
+            chosen.append(record_type)
+        yield from self._export_many(chosen)
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -651,8 +707,9 @@ class CaseStore(ABC):
         for record in batch:
             record = self._checked_record(record)
             self._require_record_type(record.RECORD_TYPE)
-            unique[(record.RECORD_TYPE, record.id)] = self._stamp_new(record)
-        prepared = list(unique.values())
+            unique[(record.RECORD_TYPE, record.id)] = record
+        self._keep_creation_times(unique)
+        prepared = [self._stamp_new(record) for record in unique.values()]
         links = [record for record in prepared if isinstance(record, Link)]
         if links:
             entity_ids = {record.id for record in prepared if isinstance(record, Entity)}
@@ -664,6 +721,17 @@ class CaseStore(ABC):
                     "earlier in the stream; write entities before their links"
                 ) from exc
         return prepared
+
+    def _keep_creation_times(self, records: dict[tuple[RecordType, str], Record]) -> None:
+        """Give unstamped records that are already stored their stored ``created_at``."""
+        unstamped: dict[RecordType, list[str]] = {}
+        for (record_type, record_id), record in records.items():
+            if record.created_at is None:
+                unstamped.setdefault(record_type, []).append(record_id)
+        for record_type, ids in unstamped.items():
+            for record_id, stored in self._fetch(record_type, ids).items():
+                key = (record_type, record_id)
+                records[key] = records[key].model_copy(update={"created_at": stored.created_at})
 
     @staticmethod
     def _check_page_size(page_size: object) -> None:
@@ -700,20 +768,55 @@ class CaseStore(ABC):
         return position
 
 
+def _check_int(value: object, name: str, low: int, high: int) -> None:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationFailed(f"{name} must be a whole number from {low} to {high}")
+
+
+def _ids(values: Iterable[str]) -> Iterable[str]:
+    """Refuse a bare string where ids are expected (it would iterate character by character)."""
+    if isinstance(values, str):
+        raise ValidationFailed("give ids as a list, not a single string")
+    return values
+
+
+def _link_types(values: Iterable[str] | None) -> frozenset[str] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        return frozenset([values])
+    return frozenset(values)
+
+
+def _kinds(values: Iterable[EntityKind | str] | None) -> frozenset[EntityKind] | None:
+    if values is None:
+        return None
+    if isinstance(values, str):
+        values = [values]
+    try:
+        return frozenset(EntityKind(value) for value in values)
+    except ValueError:
+        known = ", ".join(kind.value for kind in EntityKind)
+        raise ValidationFailed(f"unknown entity kind; use {known}") from None
+
+
+def _utc_bound(bound: datetime | None) -> datetime | None:
+    if bound is None:
+        return None
+    if bound.tzinfo is None:
+        raise ValidationFailed("timeline bounds need a time zone")
+    try:
+        return to_utc(bound)
+    except ValueError as exc:
+        raise ValidationFailed(f"timeline bound: {exc}") from None
+
+
 def _record_type(value: object) -> RecordType:
     try:
         return RecordType(str(value))
     except ValueError:
         known = ", ".join(member.value for member in RecordType)
         raise ValidationFailed(f"unknown record type {str(value)[:40]!r}; use {known}") from None
-
-
-def _frozen(values: Iterable[Any] | None) -> frozenset[Any] | None:
-    if values is None:
-        return None
-    if isinstance(values, str):
-        return frozenset([values])
-    return frozenset(values)
 
 
 class AsyncCaseStore:
@@ -729,6 +832,19 @@ class AsyncCaseStore:
     def sync(self) -> CaseStore:
         """The synchronous store underneath."""
         return self._store
+
+    @property
+    def info(self) -> AdapterInfo:
+        """See :attr:`CaseStore.info`."""
+        return self._store.info
+
+    def capabilities(self) -> Mapping[Capability, Support]:
+        """See :meth:`CaseStore.capabilities` (a declaration: no I/O, so not awaited)."""
+        return self._store.capabilities()
+
+    def supports(self, capability: Capability) -> bool:
+        """See :meth:`CaseStore.supports`."""
+        return self._store.supports(capability)
 
     async def create(self, record: R) -> R:
         """See :meth:`CaseStore.create`."""
@@ -751,6 +867,25 @@ class AsyncCaseStore:
     async def search(self, query: SearchQuery | None = None) -> Page[Entity]:
         """See :meth:`CaseStore.search`."""
         return await asyncio.to_thread(self._store.search, query)
+
+    async def iter_search(self, query: SearchQuery | None = None) -> AsyncIterator[Entity]:
+        """See :meth:`CaseStore.iter_search`; each page is read on the worker thread."""
+        query = query if query is not None else SearchQuery()
+        while True:
+            page = await self.search(query)
+            for entity in page.items:
+                yield entity
+            if page.next_cursor is None:
+                return
+            query = query.model_copy(update={"cursor": page.next_cursor})
+
+    async def list_records(
+        self, record_type: type[R], *, page_size: int = 100, cursor: str | None = None
+    ) -> Page[R]:
+        """See :meth:`CaseStore.list_records`."""
+        return await asyncio.to_thread(
+            lambda: self._store.list_records(record_type, page_size=page_size, cursor=cursor)
+        )
 
     async def expand(self, entity_id: str, **options: Any) -> list[Hop]:
         """See :meth:`CaseStore.expand`."""

@@ -28,6 +28,7 @@ __all__ = [
     "Text",
     "UtcDatetime",
     "check_clean_text",
+    "to_utc",
 ]
 
 MAX_LIST_ITEMS: Final = 200
@@ -64,8 +65,16 @@ def _check_calendar_date(value: str) -> str:
     return value
 
 
-def _to_utc(value: datetime) -> datetime:
-    return value.astimezone(UTC)
+def to_utc(value: datetime) -> datetime:
+    """The same instant in UTC.
+
+    Raises:
+        ValueError: the instant falls outside the years 1 to 9999 once expressed in UTC.
+    """
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError("the datetime is out of range once expressed in UTC") from None
 
 
 _Clean = AfterValidator(check_clean_text)
@@ -106,7 +115,7 @@ PartialDate = Annotated[
     AfterValidator(_check_calendar_date),
 ]
 Sha256Hex = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
-UtcDatetime = Annotated[AwareDatetime, Field(strict=True), AfterValidator(_to_utc)]
+UtcDatetime = Annotated[AwareDatetime, Field(strict=True), AfterValidator(to_utc)]
 
 _Scalar = Annotated[str, Field(strict=True, max_length=10_000), _Clean] | StrictInt | StrictBool
 _FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]

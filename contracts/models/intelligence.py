@@ -17,6 +17,7 @@ from contracts.models._fields import (
     UtcDatetime,
 )
 from contracts.models.common import Record, RecordType, StrictModel
+from contracts.validation import validated
 
 __all__ = [
     "Grading",
@@ -112,11 +113,14 @@ class IntelligenceReport(Record):
         Raises:
             ValidationFailed: the result breaks the contract.
         """
-        entry = Regrading(
-            previous=self.grading,
-            changed_at=at or datetime.now(UTC),
-            changed_by=by,
-            rationale=rationale,
+        entry = validated(
+            lambda: Regrading(
+                previous=self.grading,
+                changed_at=at or datetime.now(UTC),
+                changed_by=by,
+                rationale=rationale,
+            ),
+            "re-grading",
         )
         return self.revise(grading=grading, grading_history=(*self.grading_history, entry))
 

@@ -63,6 +63,8 @@ NOT_REEXPORTED: dict[tuple[str, str], str] = {
     ("contracts", "FieldSpec"): "describes FIELDS entries; only adapters need it",
     ("contracts", "field_spec"): "field lookup for adapters translating queries",
     ("contracts", "tokenize"): "the term rule adapters must reproduce; callers pass plain text",
+    ("contracts", "MAX_DEPTH"): "a limit the store methods enforce themselves",
+    ("contracts", "RECORD_CAPABILITY"): "for adapters and the kit gating optional record types",
     ("contracts", "RECORD_CLASSES"): "record_class() is the supported lookup; the dict stays put",
     ("contracts.models", "StrictModel"): "base class of the models, not for subclassing elsewhere",
     ("adapters", "Outcome"): "too generic a name at package level; kept as adapters.faults.Outcome",

@@ -723,7 +723,10 @@ class CaseStore(ABC):
         return prepared
 
     def _keep_creation_times(self, records: dict[tuple[RecordType, str], Record]) -> None:
-        """Give unstamped records that are already stored their stored ``created_at``."""
+        """Give unstamped records that are already stored their stored ``created_at``.
+
+        Their ``updated_at``, when empty, becomes now: the write is a change of a stored record.
+        """
         unstamped: dict[RecordType, list[str]] = {}
         for (record_type, record_id), record in records.items():
             if record.created_at is None:
@@ -731,7 +734,13 @@ class CaseStore(ABC):
         for record_type, ids in unstamped.items():
             for record_id, stored in self._fetch(record_type, ids).items():
                 key = (record_type, record_id)
-                records[key] = records[key].model_copy(update={"created_at": stored.created_at})
+                record = records[key]
+                records[key] = record.model_copy(
+                    update={
+                        "created_at": stored.created_at,
+                        "updated_at": record.updated_at or self.clock(),
+                    }
+                )
 
     @staticmethod
     def _check_page_size(page_size: object) -> None:

@@ -1,7 +1,10 @@
 """caseport contracts: the vendor-neutral model of case data and the store interface.
 
-This package depends on pydantic only and knows no backend. ``SPEC.md`` beside it states the
-contract as numbered requirements; :data:`SPEC_VERSION` versions it separately from the package.
+This package depends on pydantic only and knows no backend, except its conformance kit
+(``contracts/conformance/``), which depends on pytest and imports ``adapters`` lazily: ``connect``
+in its default store factory (vendors can override the ``caseport_store_factory`` fixture) and
+``redact_url`` to keep passwords out of reports. ``SPEC.md`` beside it states the contract as
+numbered requirements; :data:`SPEC_VERSION` versions it separately from the package.
 """
 
 from typing import Final

@@ -35,26 +35,57 @@ def failure_reason(report: pytest.TestReport) -> str:
 
 @dataclass(slots=True)
 class TestRecord:
-    """What the phases of one test reported so far."""
+    """What the phases of one test reported so far.
+
+    Attributes:
+        duration: the time its phases took, in seconds.
+        failure: why it failed, for every requirement it names.
+        deviation: why it was expected to fail, when it failed as the adapter declared.
+        undeclared_failure: why it failed, for the requirements it names that the adapter
+            does not declare in ``KNOWN_DEVIATIONS``, when it failed as declared.
+        unexpected_pass: why a test expected to fail counts as failed although it passed.
+        gated: why it was skipped as not applicable.
+        passed: whether its call passed.
+    """
 
     __test__ = False  # a record of a test, not a pytest test class
 
     duration: float = 0.0
     failure: str | None = None
     deviation: str | None = None
+    undeclared_failure: str | None = None
+    unexpected_pass: str | None = None
     gated: str | None = None
     passed: bool = False
 
-    def result(self, nodeid: str) -> TestResult | None:
-        """The test's outcome: a failure wins, then a deviation, then gating, then a pass.
+    def result(self, nodeid: str, *, declared: bool = False) -> TestResult | None:
+        """The test's outcome for one requirement it names.
 
-        ``None`` when the run stopped before the test had an outcome.
+        A failure wins, then a deviation, then an unexpected pass, then gating, then a pass. A
+        deviation or an unexpected pass concerns only the requirements the adapter declares in
+        ``KNOWN_DEVIATIONS``: for the others the test simply failed or passed.
+
+        Args:
+            nodeid: the test's pytest node id.
+            declared: whether the adapter declares the requirement in ``KNOWN_DEVIATIONS``.
+
+        Returns:
+            The outcome, or ``None`` when the run stopped before the test had one.
         """
         outcome: TestOutcome
+        reason: str | None
         if self.failure is not None:
             outcome, reason = "failed", self.failure
         elif self.deviation is not None:
-            outcome, reason = "deviation", self.deviation
+            if declared:
+                outcome, reason = "deviation", self.deviation
+            else:
+                outcome, reason = "failed", self.undeclared_failure or self.deviation
+        elif self.unexpected_pass is not None:
+            if declared:
+                outcome, reason = "failed", self.unexpected_pass
+            else:
+                outcome, reason = "passed", None
         elif self.gated is not None:
             outcome, reason = "not_applicable", self.gated
         elif self.passed:

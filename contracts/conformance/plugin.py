@@ -13,10 +13,22 @@ command-line options) unless ``--caseport-url`` is given. Then it:
   capabilities unsupported, and turns every other skip into a failure;
 - expects the tests of the adapter's ``KNOWN_DEVIATIONS`` to fail (strict xfail), so a known
   deviation that starts passing fails the run;
+- lets a declaration excuse only the requirements it names (see below);
 - writes the JSON report (:mod:`contracts.conformance.report`) with ``--caseport-report``.
 
 The adapter's capabilities and deviations are read once per session from a probe store built
 by the factory.
+
+A test naming a requirement in ``KNOWN_DEVIATIONS`` is expected to fail, and its outcome is
+settled requirement by requirement:
+
+- it fails: each declared requirement it names is a ``deviation``; each other one is
+  ``failed``, since the kit cannot tell which requirement broke the test, and pytest reports the
+  test as failed unless every requirement it names is declared. An adapter whose deviation
+  makes such a test fail declares every requirement the test names (after checking that they
+  are indeed broken);
+- it passes: each declared requirement is ``failed`` (the declaration is out of date) and each
+  other one ``passed``; pytest reports the test as failed (strict xfail).
 
 PYTEST_DONT_REWRITE: the plugin holds no assertions, and may be imported before pytest starts.
 """
@@ -150,6 +162,25 @@ def _capabilities(item: pytest.Item) -> tuple[Capability, ...]:
 
 
 @dataclass(frozen=True, slots=True)
+class _Deviation:
+    """The declared deviations among one test's requirements."""
+
+    reason: str
+    declared: frozenset[str]
+    undeclared: tuple[str, ...]
+
+
+def _undeclared_message(deviation: _Deviation, wasxfail: str | None = None) -> str:
+    expected = f"the expected failure ({wasxfail}) " if wasxfail else "the expected failure "
+    return (
+        f"{expected}excuses only {', '.join(sorted(deviation.declared))}; this test also "
+        f"checks {', '.join(deviation.undeclared)}, not declared in KNOWN_DEVIATIONS, and the "
+        "kit cannot tell which requirement broke it, so those count as failed. Declare every "
+        "requirement the test names if the deviation is what makes it fail"
+    )
+
+
+@dataclass(frozen=True, slots=True)
 class _Probe:
     capabilities: dict[Capability, Support]
     deviations: dict[str, str]
@@ -168,7 +199,9 @@ class _ConformanceSession:
         self._probe: _Probe | None = None
         self._item_requirements: dict[str, tuple[str, ...]] = {}
         self._gated: dict[str, str] = {}
-        self._deviating: dict[str, str] = {}
+        self._deviating: dict[str, _Deviation] = {}
+        self._excused: set[tuple[str, str]] = set()
+        self._unexpected_passes: set[tuple[str, str]] = set()
         self._records: dict[str, TestRecord] = {}
         self._errors: list[str] = []
         self._started_at = datetime.now(UTC)
@@ -207,14 +240,20 @@ class _ConformanceSession:
                 reason = f"capability {capability.value} declared unsupported"
                 self._gated[item.nodeid] = reason
                 pytest.skip(reason)
-        deviations = [
-            f"{requirement_id}: {probe.deviations[requirement_id]}"
-            for requirement_id in _requirement_ids(item)
-            if requirement_id in probe.deviations
+        names = _requirement_ids(item)
+        declared = [
+            requirement_id for requirement_id in names if requirement_id in probe.deviations
         ]
-        if deviations:
-            reason = "known deviation " + "; ".join(deviations)
-            self._deviating[item.nodeid] = reason
+        if declared:
+            reason = "known deviation " + "; ".join(
+                f"{requirement_id}: {probe.deviations[requirement_id]}"
+                for requirement_id in declared
+            )
+            self._deviating[item.nodeid] = _Deviation(
+                reason=reason,
+                declared=frozenset(declared),
+                undeclared=tuple(name for name in names if name not in probe.deviations),
+            )
             item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
 
     # ------------------------------------------------------------------ collection
@@ -304,17 +343,31 @@ class _ConformanceSession:
     def pytest_runtest_makereport(
         self, item: pytest.Item, call: pytest.CallInfo[None]
     ) -> Generator[None, pytest.TestReport, pytest.TestReport]:
-        """Fail every skip and expected failure that the adapter's declarations do not explain."""
+        """Fail every skip and expected failure that the adapter's declarations do not explain.
+
+        An expected failure of a test that also names requirements the adapter does not declare
+        becomes a failure too; the report still counts the declared ones as deviations.
+        """
         report = yield
+        deviation = self._deviating.get(item.nodeid)
+        if deviation is not None and report.when == "call" and report.failed and not call.excinfo:
+            self._unexpected_passes.add((item.nodeid, report.when))
         if not report.skipped:
             return report
         wasxfail = getattr(report, "wasxfail", None)
         if wasxfail is not None:
-            if item.nodeid not in self._deviating:
+            if deviation is None:
                 report.outcome = "failed"
                 report.longrepr = (
                     f"expected failure ({wasxfail}) that the adapter does not declare in "
                     "KNOWN_DEVIATIONS; the conformance kit does not accept it"
+                )
+            elif deviation.undeclared:
+                self._excused.add((item.nodeid, report.when))
+                del report.wasxfail
+                report.outcome = "failed"
+                report.sections.append(
+                    ("caseport conformance", _undeclared_message(deviation, str(wasxfail)))
                 )
         elif item.nodeid not in self._gated:
             skipped = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
@@ -330,7 +383,16 @@ class _ConformanceSession:
         """Fold each phase's report into the test's outcome."""
         record = self._records.setdefault(report.nodeid, TestRecord())
         record.duration += report.duration
-        if report.failed:
+        phase = (report.nodeid, report.when)
+        if phase in self._unexpected_passes:
+            record.unexpected_pass = failure_reason(report)
+        elif phase in self._excused:
+            deviation = self._deviating[report.nodeid]
+            record.deviation = shorten(deviation.reason)
+            record.undeclared_failure = shorten(
+                f"{_undeclared_message(deviation)}. It failed with: {failure_reason(report)}"
+            )
+        elif report.failed:
             record.failure = record.failure or failure_reason(report)
         elif report.skipped:
             wasxfail = getattr(report, "wasxfail", None)
@@ -350,11 +412,12 @@ class _ConformanceSession:
             self._errors.append(f"the run did not complete (pytest exit status {exitstatus})")
         results: dict[str, list[TestResult]] = {}
         for nodeid, record in self._records.items():
-            result = record.result(nodeid)
-            if result is None:
-                continue
+            deviation = self._deviating.get(nodeid)
+            declared = frozenset() if deviation is None else deviation.declared
             for requirement_id in self._item_requirements.get(nodeid, ()):
-                results.setdefault(requirement_id, []).append(result)
+                result = record.result(nodeid, declared=requirement_id in declared)
+                if result is not None:
+                    results.setdefault(requirement_id, []).append(result)
         probe = self._probe
         self.report = build_report(
             requirements=self._requirements,

@@ -8,6 +8,10 @@ A requirement's status follows from the outcomes of the tests that name it:
 - ``not_applicable`` if every one was skipped because a capability is declared unsupported;
 - ``untested`` if no test names it.
 
+A test's outcome is settled for each requirement it names: a failure the adapter declares in
+``KNOWN_DEVIATIONS`` is a ``deviation`` only for the requirements it declares, and ``failed``
+for the others (see :mod:`contracts.conformance.plugin`).
+
 The procurement comparison and the feature matrix are generated from these reports, so the
 field names are part of the kit's interface.
 """

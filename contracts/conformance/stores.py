@@ -5,23 +5,15 @@ from __future__ import annotations
 import uuid
 from collections.abc import Callable
 from pathlib import Path
-from typing import Final
 
 from contracts.capabilities import Capability
-from contracts.models.common import RecordType
 from contracts.models.records import RECORD_CLASSES
-from contracts.store import CaseStore
+from contracts.store import RECORD_CAPABILITY, CaseStore
 
 __all__ = ["StoreFactory", "default_store_factory", "holds_records", "redact"]
 
 StoreFactory = Callable[[], CaseStore]
 """Builds a new, empty store each time it is called."""
-
-_RECORD_CAPABILITIES: Final = {
-    RecordType.CASE: Capability.CASES,
-    RecordType.INTELLIGENCE_REPORT: Capability.INTELLIGENCE_REPORTS,
-    RecordType.EXHIBIT: Capability.EXHIBITS,
-}
 
 
 def default_store_factory(url: str, make_directory: Callable[[], Path]) -> StoreFactory:
@@ -33,7 +25,8 @@ def default_store_factory(url: str, make_directory: Callable[[], Path]) -> Store
     """
 
     def build() -> CaseStore:
-        # The kit's only use of the adapters package: the suite itself knows no backend.
+        # Imported here, not at module level: importing the kit imports no adapter, and a
+        # vendor who overrides caseport_store_factory never connects through adapters.
         from adapters import connect
 
         resolved = url
@@ -46,7 +39,7 @@ def default_store_factory(url: str, make_directory: Callable[[], Path]) -> Store
 
 def redact(url: str) -> str:
     """``url`` without its password, safe for reports and messages."""
-    from adapters import redact_url
+    from adapters import redact_url  # lazily, like connect in default_store_factory
 
     return redact_url(url)
 
@@ -56,7 +49,7 @@ def holds_records(store: CaseStore) -> bool:
     if store.supports(Capability.BULK_EXPORT):
         return next(iter(store.export()), None) is not None
     for record_type, record_class in RECORD_CLASSES.items():
-        capability = _RECORD_CAPABILITIES.get(record_type)
+        capability = RECORD_CAPABILITY.get(record_type)
         if capability is not None and not store.supports(capability):
             continue
         if store.list_records(record_class, page_size=1).items:

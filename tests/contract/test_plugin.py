@@ -70,6 +70,31 @@ def test_entity(store):
 """
 
 
+DROPS_SELF_LINKS = """
+import pytest
+
+from adapters.memory import InMemoryCaseStore
+
+
+class DropsSelfLinks(InMemoryCaseStore):
+    KNOWN_DEVIATIONS = {DECLARED}
+
+    def _expand(self, entity_id, link_types, direction, neighbour_kinds):
+        hops = super()._expand(entity_id, link_types, direction, neighbour_kinds)
+        return [hop for hop in hops if hop.link.source_id != hop.link.target_id]
+
+
+@pytest.fixture
+def caseport_store_factory():
+    return DropsSelfLinks
+"""
+
+SELF_LINK_TEST = """
+from contracts.conformance.suite.test_graph import test_a_self_link_counts_as_leaving_its_entity
+"""
+"""The suite's test naming GRAPH-003 and LNK-004, collected in the pytester directory."""
+
+
 @pytest.fixture
 def kit(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> pytest.Pytester:
     """A pytester whose subprocess runs can import caseport from this repository."""
@@ -204,6 +229,77 @@ def test_a_known_deviation_that_fails_is_reported_as_a_deviation(kit: pytest.Pyt
     assert "tracked in issue 12" in entity["tests"][0]["reason"]
     assert report["summary"]["deviation"] == 1
     assert report["passed"] is True
+
+
+def test_a_declared_deviation_does_not_excuse_the_other_requirements_of_a_failing_test(
+    kit: pytest.Pytester,
+) -> None:
+    """Declaring LNK-004 leaves GRAPH-003 failed when their shared test fails, and the run too."""
+    kit.makeconftest(DROPS_SELF_LINKS.replace("{DECLARED}", '{"LNK-004": "see issue 7"}'))
+    kit.makepyfile(test_self_links=SELF_LINK_TEST)
+    result, report = run_kit(kit)
+    result.assert_outcomes(failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["*caseport conformance*", "*excuses only LNK-004*GRAPH-003*"])
+    links = requirement(report, "LNK-004")
+    assert links["status"] == "deviation"
+    assert "see issue 7" in links["tests"][0]["reason"]
+    graph = requirement(report, "GRAPH-003")
+    assert graph["status"] == "failed"
+    (test,) = graph["tests"]
+    assert test["outcome"] == "failed"
+    assert test["reason"].startswith("the expected failure excuses only LNK-004; this test")
+    assert "GRAPH-003, not declared in KNOWN_DEVIATIONS" in test["reason"]
+    assert "It failed with: AssertionError: assert ('l08', 'A', 'out')" in test["reason"]
+    assert report["summary"]["failed"] == 1
+    assert report["summary"]["deviation"] == 1
+    assert report["passed"] is False
+
+
+def test_declaring_every_requirement_of_a_failing_test_reports_each_as_a_deviation(
+    kit: pytest.Pytester,
+) -> None:
+    """With GRAPH-003 declared as well, the same failure is expected and the run passes."""
+    declared = '{"LNK-004": "see issue 7", "GRAPH-003": "see issue 7"}'
+    kit.makeconftest(DROPS_SELF_LINKS.replace("{DECLARED}", declared))
+    kit.makepyfile(test_self_links=SELF_LINK_TEST)
+    result, report = run_kit(kit)
+    result.assert_outcomes(xfailed=1)
+    assert result.ret == pytest.ExitCode.OK
+    assert requirement(report, "LNK-004")["status"] == "deviation"
+    assert requirement(report, "GRAPH-003")["status"] == "deviation"
+    assert report["summary"]["failed"] == 0
+    assert report["passed"] is True
+
+
+def test_a_passing_test_fails_only_its_declared_requirements(kit: pytest.Pytester) -> None:
+    """An unexpected pass fails the stale declaration; the test's other requirements pass."""
+    kit.makeconftest(DEVIATING)
+    kit.makepyfile(
+        test_entity="""
+        import pytest
+
+        from contracts.models.entities import Entity, EntityKind
+
+
+        @pytest.mark.requirement("ENT-001", "REC-002")
+        def test_entity(store):
+            created = store.create(
+                Entity(id="e-1", kind=EntityKind.PERSON, subtype="person", label="x")
+            )
+            assert store.get(Entity, "e-1") == created
+        """
+    )
+    result, report = run_kit(kit)
+    result.assert_outcomes(failed=1)
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    entity = requirement(report, "ENT-001")
+    assert entity["status"] == "failed"
+    assert "XPASS(strict)" in entity["tests"][0]["reason"]
+    records = requirement(report, "REC-002")
+    assert records["status"] == "passed"
+    assert (records["tests"][0]["outcome"], records["tests"][0]["reason"]) == ("passed", None)
+    assert report["passed"] is False
 
 
 @pytest.mark.parametrize(

@@ -211,3 +211,16 @@ def test_the_async_twin_mirrors_listing_paged_search_and_declarations() -> None:
     assert twin.info.name == "memory"
     assert twin.supports(Capability.TIMELINE)
     assert twin.capabilities()[Capability.GRAPH_EXPAND] is Support.NATIVE
+
+
+def test_transient_errors_sit_under_backend_errors_and_carry_retry_after() -> None:
+    """RateLimited is Unavailable is TransientError is BackendError, keeping retry_after."""
+    from contracts import BackendError, CaseportError, RateLimited, TransientError, Unavailable
+
+    error = RateLimited("slow down", retry_after=2.5)
+    assert isinstance(error, Unavailable)
+    assert isinstance(error, TransientError)
+    assert isinstance(error, BackendError)
+    assert isinstance(error, CaseportError)
+    assert error.retry_after == 2.5
+    assert "retry after 2.5 s" in str(error)

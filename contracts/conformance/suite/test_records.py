@@ -210,6 +210,48 @@ def test_markings_survive_bulk_upsert(store: CaseStore) -> None:
     assert store.get(Entity, "e-1").markings == marked
 
 
+@pytest.mark.requirement("MARK-004")
+def test_markings_combined_from_stored_records_are_kept_on_the_derived_record(
+    store: CaseStore,
+) -> None:
+    """Markings read back combine as MARK-004 says, and the derived record keeps the result.
+
+    ``Markings.combine`` is the layer's, not the adapter's; what the store adds is returning
+    each source's markings intact and keeping the combined ones, whose handling instructions
+    hold a line break, on the record derived from them.
+    """
+    sources = {
+        "src-a": Markings(
+            classification=Classification.SECRET,
+            caveats=("UK EYES ONLY",),
+            compartments=("OP_X",),
+            handling_instructions="Do not copy.",
+            legacy_gpms="RESTRICTED",
+        ),
+        "src-b": Markings(
+            sensitive=True,
+            caveats=("LE ONLY",),
+            compartments=("OP_Y", "OP_X"),
+            handling_instructions="Do not copy.",
+        ),
+        "src-c": Markings(handling_instructions="Brief the SIO first."),
+    }
+    for entity_id, markings in sources.items():
+        store.create(data.entity(entity_id, markings=markings))
+    read_back = [store.get(Entity, entity_id).markings for entity_id in ("src-c", "src-a", "src-b")]
+    expected = Markings(
+        classification=Classification.SECRET,
+        sensitive=True,
+        caveats=("LE ONLY", "UK EYES ONLY"),
+        compartments=("OP_X", "OP_Y"),
+        handling_instructions="Brief the SIO first.\nDo not copy.",
+    )
+    combined = Markings.combine(*read_back)
+    assert combined == expected
+    store.create(data.entity("derived", markings=combined))
+    assert store.get(Entity, "derived").markings == expected
+
+
 @pytest.mark.requirement("MARK-005", "SRCH-005")
 @pytest.mark.capability(Capability.SEARCH_FILTER)
 def test_entities_can_be_searched_by_their_markings(store: CaseStore) -> None:

@@ -1,41 +1,55 @@
 """How the command line reports errors: one red line on stderr and a documented exit code.
 
 Only :class:`~contracts.errors.CaseportError` crosses the boundary between the layer and the
-command line. A pydantic ``ValidationError`` can only come from what the user typed (a query
-built from options), so it is reported the same way, as a validation error.
+command line on purpose. A pydantic ``ValidationError`` can only come from what the user typed
+(a query built from options), so it is reported the same way, as a validation error. Anything
+else is a bug, in caseport or in an adapter: it is reported as one ``Error (internal: ...)``
+line with exit 1. The full traceback is printed only with the global ``--debug`` option (for
+any error, so that a bug report can quote it).
+Ctrl-C prints ``interrupted`` and exits 130, as shells expect.
 """
 
 from __future__ import annotations
 
+import traceback
 from typing import Any, Final
 
 import typer
 from pydantic import ValidationError
 from rich.console import Console
 from rich.text import Text
-from typer.core import TyperGroup
+from typer.core import TyperCommand, TyperGroup
 
 from contracts.errors import CaseportError, ConfigurationError, ValidationFailed
 from contracts.validation import as_validation_failed
 
 __all__ = [
+    "DEBUG_PARAMETER",
     "EXIT_CODES_HELP",
     "EXIT_FAILURE",
+    "EXIT_INTERRUPTED",
     "EXIT_USAGE",
+    "CaseportCommand",
     "ReportingGroup",
     "exit_code",
     "report",
+    "report_internal",
 ]
 
 EXIT_FAILURE: Final = 1
 """The request was understood but failed: backend error, missing record, failed check."""
 EXIT_USAGE: Final = 2
 """The request must change: bad option, invalid value, unusable configuration."""
+EXIT_INTERRUPTED: Final = 130
+"""The user pressed Ctrl-C (128 + SIGINT, as shells report it)."""
+
+DEBUG_PARAMETER: Final = "debug"
+"""The name of the top-level option that asks for tracebacks of internal errors."""
 
 EXIT_CODES_HELP: Final = (
     "Exit codes: 0 success; 1 failure (backend error, record not found, unsupported "
-    "capability, failed conformance run, backends that disagree); 2 usage, validation or "
-    "configuration error."
+    "capability, failed conformance run, backends that disagree, internal error); 2 usage, "
+    "validation or configuration error; 130 interrupted."
 )
 
 
@@ -56,27 +70,89 @@ def _one_line(message: str) -> str:
     return line if len(line) <= _MAX_MESSAGE else line[: _MAX_MESSAGE - 1] + "…"
 
 
+def _stderr() -> Console:
+    return Console(stderr=True, highlight=False, soft_wrap=True)
+
+
 def report(error: CaseportError, console: Console | None = None) -> int:
     """Print ``error`` as one red line on stderr and return its exit code."""
-    console = console or Console(stderr=True, highlight=False, soft_wrap=True)
+    console = console or _stderr()
     label = type(error).__name__
     console.print(Text(f"Error ({label}): {_one_line(str(error))}", style="bold red"))
     return exit_code(error)
 
 
+def report_internal(error: BaseException, console: Console | None = None) -> int:
+    """Print an unexpected ``error`` as one red line on stderr and return exit code 1.
+
+    The line reads ``Error (internal: TypeName): message``; the type tells a bug report what
+    went wrong without the traceback, which ``--debug`` adds.
+    """
+    console = console or _stderr()
+    label = f"internal: {type(error).__name__}"
+    console.print(Text(f"Error ({label}): {_one_line(str(error))}", style="bold red"))
+    return EXIT_FAILURE
+
+
+def _print_traceback(error: BaseException) -> None:
+    # Plain text, not rich's pretty traceback: it is meant to be pasted into a bug report.
+    text = "".join(traceback.format_exception(error))
+    _stderr().print(Text(text.rstrip(), style="dim"))
+
+
+def _hide_flag_types(params: list[Any]) -> list[Any]:
+    # typer's rich help shows a value type such as ``<bool>`` next to every option, which reads
+    # as if a flag took a value (``--version <bool>``). An empty metavar shows nothing; a flag
+    # never uses its metavar otherwise.
+    for param in params:
+        if getattr(param, "is_bool_flag", False) and param.metavar is None:
+            param.metavar = ""
+    return params
+
+
+class CaseportCommand(TyperCommand):
+    """A subcommand whose help shows flags without a value type."""
+
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The command's parameters, flags marked to show no value type in help."""
+        return _hide_flag_types(super().get_params(ctx))
+
+
 class ReportingGroup(TyperGroup):
-    """The top-level command group; turns contract errors raised by any command into one line.
+    """The top-level command group; turns errors raised by any command into one line.
 
     Catching here, rather than in ``main``, means the test runner and every subcommand get the
     same behaviour.
     """
 
+    def get_params(self, ctx: Any) -> list[Any]:
+        """The group's parameters, flags marked to show no value type in help."""
+        return _hide_flag_types(super().get_params(ctx))
+
     def invoke(self, ctx: Any) -> Any:
-        """Run the chosen command, reporting contract and input errors as one line."""
+        """Run the chosen command, reporting every error as one line on stderr."""
         # ``ctx`` is typer's own click context; its class lives in a private module of typer.
+        debug = bool(ctx.params.get(DEBUG_PARAMETER, False))
         try:
             return super().invoke(ctx)
+        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError, EOFError):
+            # Exits, usage errors and a closed pipe (``caseport ... | head``): typer reports
+            # them itself, in its own way.
+            raise
         except CaseportError as error:
+            if debug:
+                _print_traceback(error)
             raise typer.Exit(report(error)) from error
         except ValidationError as error:
+            if debug:
+                _print_traceback(error)
             raise typer.Exit(report(as_validation_failed(error, "input"))) from error
+        except KeyboardInterrupt as error:
+            _stderr().print(Text("interrupted", style="bold red"))
+            raise typer.Exit(EXIT_INTERRUPTED) from error
+        except Exception as error:
+            # The last resort: a bug in caseport or an adapter must not end in a wall of
+            # traceback, but must not be hidden either.
+            if debug:
+                _print_traceback(error)
+            raise typer.Exit(report_internal(error)) from error

@@ -42,17 +42,29 @@ _FALSE: Final = frozenset({"false", "no", "0"})
 def parse_datetime(text: str, option: str) -> datetime:
     """Read an ISO-8601 date or datetime; one without a time zone is read as UTC.
 
+    The moment must also exist in UTC: ``0001-01-01T00:00:00+01:00`` is a valid ISO-8601
+    string, but an hour before the first moment Python can represent, so it is refused here
+    rather than overflowing later in a store.
+
     Raises:
-        ValidationFailed: ``text`` is not ISO-8601.
+        ValidationFailed: ``text`` is not ISO-8601, or the moment is out of range in UTC.
     """
     try:
         value = datetime.fromisoformat(text.strip())
-    except ValueError:
+    except (ValueError, OverflowError):
         raise ValidationFailed(
             f"{option}: {text[:40]!r} is not an ISO-8601 date or datetime "
             "(e.g. 2024-03-01 or 2024-03-01T18:30:00Z)"
         ) from None
-    return value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    if value.tzinfo is None:
+        return value.replace(tzinfo=UTC)
+    try:
+        value.astimezone(UTC)
+    except (ValueError, OverflowError):
+        raise ValidationFailed(
+            f"{option}: {text[:40]!r} is out of range once expressed in UTC (years 0001 to 9999)"
+        ) from None
+    return value
 
 
 def parse_kind(text: str, option: str = "--kind") -> EntityKind:

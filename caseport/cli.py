@@ -3,16 +3,22 @@
 Every command talks to a store through the contract, so it works the same on any backend; the
 backend is chosen by a URL (``memory://``, ``sqlite:///case.db``, ...) or by configuration.
 Errors print as one red line on stderr; the exit codes are listed in :data:`EXIT_CODES_HELP`.
+An unexpected exception (a bug in caseport or in an adapter) prints as one
+``Error (internal: TypeName)`` line with exit 1; the global ``--debug`` option adds the full
+traceback of any error, for bug reports.
 """
 
 from __future__ import annotations
 
+import os
 import sys
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final
 
 import typer
 from pydantic import TypeAdapter
+from rich.text import Text
 
 import caseport
 from adapters import (
@@ -25,7 +31,13 @@ from adapters import (
 )
 from adapters.config import DEFAULT_NOTE
 from caseport import query_commands
-from caseport._errors import EXIT_CODES_HELP, EXIT_FAILURE, ReportingGroup
+from caseport._errors import (
+    DEBUG_PARAMETER,
+    EXIT_CODES_HELP,
+    EXIT_FAILURE,
+    CaseportCommand,
+    ReportingGroup,
+)
 from caseport._query_options import parse_datetime
 from caseport.demo import DEFAULT_SECOND_URL, DemoOptions, run_demo
 from caseport.generate import GenerationStats, generate, write_jsonl
@@ -39,13 +51,18 @@ from caseport.render import (
     stdout_console,
 )
 from contracts import SPEC_VERSION
-from contracts.errors import ValidationFailed
+from contracts.errors import ConfigurationError, ValidationFailed
 from contracts.models.common import RecordType
 from contracts.models.records import AnyRecord, record_class
 
 __all__ = ["app", "main"]
 
 _JSON_SCHEMA_DIALECT: Final = "https://json-schema.org/draft/2020-12/schema"
+
+_FIRST_START_YEAR: Final = 2002
+"""The generator registers vehicles from 2002 on, so its year cannot begin earlier."""
+_LAST_START_YEAR: Final = 9989
+"""Records run on for months after the generated year; this keeps them within year 9999."""
 
 app = typer.Typer(
     name="caseport",
@@ -78,14 +95,23 @@ def _root(
             help="Print the version and exit.",
         ),
     ] = False,
+    debug: Annotated[
+        bool,
+        typer.Option(
+            f"--{DEBUG_PARAMETER}",
+            help="Print the full traceback before an error's one-line message; meant for "
+            "reporting internal errors (bugs). Goes before the command: caseport --debug info",
+        ),
+    ] = False,
 ) -> None:
     """caseport: one contract for police case and intelligence data, any backend."""
+    # ``debug`` is read by ReportingGroup from the context, where click keeps every option.
 
 
 # ---------------------------------------------------------------------------------- demo
 
 
-@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP)
+@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP, cls=CaseportCommand)
 def demo(
     entities: Annotated[
         int,
@@ -141,7 +167,7 @@ def demo(
 # ---------------------------------------------------------------------------------- info
 
 
-@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP)
+@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP, cls=CaseportCommand)
 def info(
     url: Annotated[
         str | None,
@@ -201,7 +227,7 @@ def info(
 # ---------------------------------------------------------------------------------- schema
 
 
-@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP)
+@app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP, cls=CaseportCommand)
 def schema(
     record: Annotated[
         RecordType | None,
@@ -237,7 +263,7 @@ def schema(
 # ---------------------------------------------------------------------------------- generate
 
 
-@app.command("generate", rich_help_panel="Data", epilog=EXIT_CODES_HELP)
+@app.command("generate", rich_help_panel="Data", epilog=EXIT_CODES_HELP, cls=CaseportCommand)
 def generate_command(
     entities: Annotated[
         int, typer.Option("--entities", "-n", min=0, help="How many entities to generate.")
@@ -246,7 +272,10 @@ def generate_command(
     start: Annotated[
         str | None,
         typer.Option(
-            "--start", metavar="ISO", help="When the generated year begins (default 2025-01-01)."
+            "--start",
+            metavar="ISO",
+            help=f"When the generated year begins (default 2025-01-01; years "
+            f"{_FIRST_START_YEAR}-{_LAST_START_YEAR}).",
         ),
     ] = None,
     output: Annotated[
@@ -265,7 +294,7 @@ def generate_command(
         caseport generate -n 300 | head -3
         caseport search 'memory://?load=case.jsonl' --text smith
     """
-    begins = parse_datetime(start, "--start") if start is not None else None
+    begins = _generation_start(start) if start is not None else None
     if output == "-":
         write_jsonl(generate(entities, seed=seed, start=begins), sys.stdout)
         return
@@ -285,13 +314,29 @@ def generate_command(
             )
     except OSError as exc:
         raise ValidationFailed(f"--output: cannot write {output}: {exc.strerror}") from exc
-    stderr_console().print(f"Wrote {written:,} records ({entities:,} entities) to {target}")
+    stderr_console().print(Text(f"Wrote {written:,} records ({entities:,} entities) to {target}"))
+
+
+def _generation_start(text: str) -> datetime:
+    """``--start`` read and checked before anything is written.
+
+    Raises:
+        ValidationFailed: not ISO-8601, or outside the years the generator can fill.
+    """
+    begins = parse_datetime(text, "--start")
+    year = begins.astimezone(UTC).year
+    if not _FIRST_START_YEAR <= year <= _LAST_START_YEAR:
+        raise ValidationFailed(
+            f"--start: {text[:40]!r} is outside the years the generator can fill "
+            f"({_FIRST_START_YEAR} to {_LAST_START_YEAR})"
+        )
+    return begins
 
 
 # ---------------------------------------------------------------------------------- conformance
 
 
-@app.command(rich_help_panel="Assurance", epilog=EXIT_CODES_HELP)
+@app.command(rich_help_panel="Assurance", epilog=EXIT_CODES_HELP, cls=CaseportCommand)
 def conformance(
     url: Annotated[
         str,
@@ -326,11 +371,13 @@ def conformance(
     from caseport.conformance_view import print_report
     from contracts.conformance.runner import run_conformance
 
+    if report is not None:
+        _check_report_path(report)
     result = run_conformance(url, report_path=report, verbose=verbose)
     console = stdout_console()
     print_report(console, result)
     if report is not None:
-        console.print(f"Report written to {report}")
+        console.print(Text(f"Report written to {report}"))
     if not result.passed:
         raise typer.Exit(EXIT_FAILURE)
 
@@ -344,7 +391,30 @@ for _name, _command in (
     ("paths", query_commands.paths),
     ("timeline", query_commands.timeline),
 ):
-    app.command(_name, rich_help_panel="Query a store", epilog=EXIT_CODES_HELP)(_command)
+    app.command(
+        _name, rich_help_panel="Query a store", epilog=EXIT_CODES_HELP, cls=CaseportCommand
+    )(_command)
+
+
+def _check_report_path(path: Path) -> None:
+    """Make sure a report can be written to ``path`` before a long run starts.
+
+    The run creates missing parent directories, so the nearest existing ancestor must be a
+    writable directory, and ``path`` itself must not be a directory.
+
+    Raises:
+        ConfigurationError: the report could not be written there.
+    """
+    where = f"--report: cannot write {path}"
+    if path.is_dir():
+        raise ConfigurationError(f"{where}: it is a directory")
+    ancestor = path.absolute().parent
+    while not ancestor.exists() and ancestor != ancestor.parent:
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise ConfigurationError(f"{where}: {ancestor} is not a directory")
+    if not os.access(ancestor, os.W_OK | os.X_OK):
+        raise ConfigurationError(f"{where}: {ancestor} is not writable")
 
 
 def main() -> None:

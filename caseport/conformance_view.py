@@ -1,4 +1,8 @@
-"""How a conformance report reads on screen: per-area counts, failures, and a verdict."""
+"""How a conformance report reads on screen: per-area counts, failures, and a verdict.
+
+A report quotes what the tests and the adapter said (assertion messages, exception text), so
+every cell built from it is a :class:`~rich.text.Text`: never read as rich markup.
+"""
 
 from __future__ import annotations
 
@@ -70,7 +74,7 @@ def area_table(report: ConformanceReport) -> Table:
     for area in sorted(per_area):
         counts = per_area[area]
         table.add_row(
-            area,
+            Text(area),
             *(_count(counts[status], status) for status in STATUSES),
             str(sum(counts.values())),
         )
@@ -99,7 +103,12 @@ def failure_table(report: ConformanceReport) -> Table | None:
             for test in requirement.tests
             if test.outcome == "failed" and test.reason
         ] or ["(no reason recorded)"]
-        table.add_row(requirement.id, requirement.level, requirement.text, "\n".join(reasons))
+        table.add_row(
+            Text(requirement.id),
+            Text(requirement.level),
+            Text(requirement.text),
+            Text("\n".join(reasons)),
+        )
     return table
 
 

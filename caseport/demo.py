@@ -30,6 +30,7 @@ from caseport.render import (
     hop_distances,
     hops_table,
     path_tree,
+    plain,
     progress_bar,
     timeline_table,
     when,
@@ -101,10 +102,11 @@ def _describe_store(store: CaseStore, url: str, source: str) -> Table:
     table.add_column(style="bold")
     table.add_column()
     info = store.info
-    table.add_row("URL", redact_url(url))
-    table.add_row("chosen by", source)
-    table.add_row("adapter", f"{info.name} {info.version} ({info.kind})")
-    table.add_row("backend", info.backend)
+    # Everything here may come from a URL or a third-party adapter: never read as markup.
+    table.add_row("URL", plain(redact_url(url)))
+    table.add_row("chosen by", plain(source))
+    table.add_row("adapter", plain(f"{info.name} {info.version} ({info.kind})"))
+    table.add_row("backend", plain(info.backend))
     return table
 
 
@@ -168,9 +170,11 @@ def _step_search(console: Console, store: CaseStore, cast: _Cast) -> None:
     if len(references) > 4:
         listed += f" and {len(references) - 4} more"
     console.print(
-        f"★ {person.label} is a suspect (a PARTY_TO link with the role suspect) in "
-        f"{len(events)} crime{'s' if len(events) != 1 else ''} ({listed}). "
-        f"{cast.suspects} people in the data are suspects in at least one crime."
+        plain(
+            f"★ {person.label} is a suspect (a PARTY_TO link with the role suspect) in "
+            f"{len(events)} crime{'s' if len(events) != 1 else ''} ({listed}). "
+            f"{cast.suspects} people in the data are suspects in at least one crime."
+        )
     )
 
 
@@ -193,17 +197,28 @@ def _step_network(console: Console, store: CaseStore, cast: _Cast) -> None:
     counts = Counter((entity.kind, distances.get(entity.id, 0)) for entity in network.entities)
     table = Table(title=f"Neighbourhood to depth {inv.NEIGHBOURHOOD_DEPTH}", title_justify="left")
     table.add_column("Kind")
-    table.add_column("1 hop", justify="right")
-    table.add_column("2 hops", justify="right")
+    # The centre is counted (at 0 hops), as in the sentence below and in step 7: the
+    # neighbourhood as the store returns it.
+    for hops_away in range(inv.NEIGHBOURHOOD_DEPTH + 1):
+        table.add_column(f"{hops_away} hop{'' if hops_away == 1 else 's'}", justify="right")
     table.add_column("Total", justify="right")
     for kind in EntityKind:
-        one, two = counts[(kind, 1)], counts[(kind, 2)]
-        if one or two:
-            table.add_row(kind.value, str(one), str(two), str(one + two))
+        row = [counts[(kind, hops_away)] for hops_away in range(inv.NEIGHBOURHOOD_DEPTH + 1)]
+        if any(row):
+            table.add_row(kind.value, *(str(count) for count in row), str(sum(row)))
     console.print(table)
     console.print(
-        f"{len(network.entities) - 1} entities and {len(network.links)} links within "
-        f"{inv.NEIGHBOURHOOD_DEPTH} hops of {person.label}."
+        plain(
+            f"Within {inv.NEIGHBOURHOOD_DEPTH} hops of {person.label}: "
+            f"{_network_size(len(network.entities), len(network.links), person.label)}."
+        )
+    )
+
+
+def _network_size(entities: int, links: int, centre: str) -> str:
+    return (
+        f"{entities} entit{'y' if entities == 1 else 'ies'} including {centre}, "
+        f"{links} link{'' if links == 1 else 's'}"
     )
 
 
@@ -270,7 +285,7 @@ def _summary(name: str, answer: Any) -> str:
     if name == "search":
         return f"{len(answer)} {'person' if len(answer) == 1 else 'people'}"
     if name == "network":
-        return f"{len(answer['entities'])} entities, {len(answer['links'])} links"
+        return _network_size(len(answer["entities"]), len(answer["links"]), "the suspect")
     if name == "paths":
         if not answer:
             return "no path"
@@ -312,8 +327,8 @@ def _step_compare(
         second_name = f"{second.info.name} {second.info.version}"
     table = Table(title="Do the backends agree?", title_justify="left")
     table.add_column("Question")
-    table.add_column(f"First: {first.info.name} {first.info.version}")
-    table.add_column(f"Second: {second_name}")
+    table.add_column(plain(f"First: {first.info.name} {first.info.version}"))
+    table.add_column(plain(f"Second: {second_name}"))
     table.add_column("Same", justify="center")
     agreed = True
     for key, question in _QUESTIONS.items():
@@ -374,7 +389,7 @@ def _step_conformance(console: Console, url: str) -> bool:
         "contract (contracts/SPEC.md); the same kit runs against any vendor.",
     )
     kit_url = fresh_store_url(url)
-    console.print(f"Each test gets a new, empty store from {redact_url(kit_url)}.")
+    console.print(plain(f"Each test gets a new, empty store from {redact_url(kit_url)}."))
     with console.status("running the conformance kit…"):
         report = run_conformance(kit_url)
     print_report(console, report)

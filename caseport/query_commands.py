@@ -18,6 +18,7 @@ from caseport.render import (
     entity_table,
     links_table,
     path_tree,
+    plain,
     record_table,
     stdout_console,
     subgraph_table,
@@ -139,7 +140,9 @@ def search(
     else:
         console.print("No entity matches.")
     if page.next_cursor:
-        console.print(f"More results: repeat with --cursor {page.next_cursor}", soft_wrap=True)
+        console.print(
+            plain(f"More results: repeat with --cursor {page.next_cursor}"), soft_wrap=True
+        )
 
 
 def get(
@@ -257,7 +260,7 @@ def paths(
     source, target = entities[from_id].label, entities[to_id].label
     if not found:
         stdout_console().print(
-            f"No path of at most {max_depth} links between {source} and {target}."
+            plain(f"No path of at most {max_depth} links between {source} and {target}.")
         )
         return
     length = found[0].length

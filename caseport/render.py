@@ -3,6 +3,11 @@
 Every function here builds a renderable from contract results and prints nothing itself, except
 :func:`emit_json`, which writes exactly one JSON document to stdout so that ``--json`` output can
 be piped into ``jq`` or another program.
+
+Stored data is never read as rich markup: a label such as ``Bob [red]Smith`` must show as typed,
+and ``Mallory [/bold] Smith`` must not crash the table. Every cell, title and line built from data
+is therefore a :class:`~rich.text.Text` (see :func:`plain`), never a ``str``, which rich would
+parse for markup and emoji codes.
 """
 
 from __future__ import annotations
@@ -40,6 +45,7 @@ __all__ = [
     "links_table",
     "path_chain",
     "path_tree",
+    "plain",
     "progress_bar",
     "record_table",
     "schemes_table",
@@ -52,7 +58,10 @@ __all__ = [
 
 CAPABILITY_MEANINGS: Final[Mapping[Capability, str]] = {
     Capability.CASES: "keeps cases: investigations with their members in roles",
-    Capability.INTELLIGENCE_REPORTS: "keeps intelligence reports with their 3x5x2 grading",
+    Capability.INTELLIGENCE_REPORTS: (
+        "keeps intelligence reports with their grading as given, 3x5x2 or legacy 5x5x5, "
+        "never converted"
+    ),
     Capability.EXHIBITS: "keeps exhibits with an append-only chain of custody",
     Capability.SEARCH_FILTER: "filters entities by field (eq, in, range, prefix, and/or/not)",
     Capability.SEARCH_TEXT: "free-text search over names, identifiers and descriptions",
@@ -118,6 +127,19 @@ def when(moment: datetime | None) -> str:
     return "" if moment is None else moment.strftime("%Y-%m-%d %H:%M")
 
 
+def plain(value: str | None, style: str = "") -> Text:
+    """``value`` as literal text: brackets, backslashes and ``:colons:`` are shown as they are.
+
+    Rich reads a ``str`` handed to a table or a console as markup; data must never be.
+    """
+    return Text("" if value is None else value, style=style)
+
+
+def _title(value: str | None) -> Text | None:
+    # Table titles are read as markup too; they often name an entity.
+    return None if value is None else Text(value)
+
+
 def _kind_text(kind: str) -> Text:
     return Text(kind, style=_KIND_STYLES.get(kind, ""))
 
@@ -158,7 +180,7 @@ def entity_table(
     ids: bool = True,
 ) -> Table:
     """Entities as rows; the entity with id ``marked`` gets a star; ``ids`` adds their ids."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=_title(title), title_justify="left")
     if marked is not None:
         table.add_column("", width=1)
     table.add_column("Label", style="bold")
@@ -168,22 +190,22 @@ def entity_table(
     if ids:
         _id_column(table)
     for entity in entities:
-        cells: list[str | Text] = []
+        cells: list[Text] = []
         if marked is not None:
-            cells.append(Text("★", style="bold yellow") if entity.id == marked else "")
+            cells.append(Text("★", style="bold yellow") if entity.id == marked else Text())
         cells += [
-            entity.label,
+            plain(entity.label),
             _kind_text(entity.kind.value),
-            entity.subtype,
-            describe_entity(entity),
+            plain(entity.subtype),
+            plain(describe_entity(entity)),
         ]
-        table.add_row(*cells, *([entity.id] if ids else []))
+        table.add_row(*cells, *([plain(entity.id)] if ids else []))
     return table
 
 
 def hops_table(hops: Sequence[Hop], *, title: str | None = None, ids: bool = True) -> Table:
     """One-hop neighbours: the link followed and the entity at its other end."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=_title(title), title_justify="left")
     table.add_column("Link", no_wrap=True)
     table.add_column("Dir", justify="center")
     table.add_column("Role")
@@ -197,13 +219,13 @@ def hops_table(hops: Sequence[Hop], *, title: str | None = None, ids: bool = Tru
         if not hop.link.directed:
             arrow = "—"
         table.add_row(
-            hop.link.type,
+            plain(hop.link.type),
             arrow,
-            hop.link.role.value if hop.link.role else "",
-            hop.neighbour.label,
+            plain(hop.link.role.value if hop.link.role else ""),
+            plain(hop.neighbour.label),
             _kind_text(hop.neighbour.kind.value),
-            hop.neighbour.subtype,
-            *([hop.neighbour.id] if ids else []),
+            plain(hop.neighbour.subtype),
+            *([plain(hop.neighbour.id)] if ids else []),
         )
     return table
 
@@ -212,7 +234,7 @@ def links_table(
     links: Sequence[Link], entities: Mapping[str, Entity], *, title: str | None = None
 ) -> Table:
     """Links with the labels of the entities at their ends."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=_title(title), title_justify="left")
     table.add_column("From", style="bold")
     table.add_column("Link")
     table.add_column("To", style="bold")
@@ -221,11 +243,11 @@ def links_table(
     for link in links:
         source, target = entities.get(link.source_id), entities.get(link.target_id)
         table.add_row(
-            source.label if source else link.source_id,
-            link.type + (" →" if link.directed else " —"),
-            target.label if target else link.target_id,
-            link.role.value if link.role else "",
-            link.id,
+            plain(source.label if source else link.source_id),
+            plain(link.type + (" →" if link.directed else " —")),
+            plain(target.label if target else link.target_id),
+            plain(link.role.value if link.role else ""),
+            plain(link.id),
         )
     return table
 
@@ -250,7 +272,7 @@ def hop_distances(root_id: str, subgraph: Subgraph) -> dict[str, int]:
 def subgraph_table(root_id: str, subgraph: Subgraph, *, title: str | None = None) -> Table:
     """The entities of a neighbourhood, nearest first, with their distance from the root."""
     distances = hop_distances(root_id, subgraph)
-    table = Table(title=title, title_justify="left")
+    table = Table(title=_title(title), title_justify="left")
     table.add_column("Hops", justify="right")
     table.add_column("Label", style="bold")
     table.add_column("Kind")
@@ -261,11 +283,11 @@ def subgraph_table(root_id: str, subgraph: Subgraph, *, title: str | None = None
     for entity in ordered:
         table.add_row(
             str(distances.get(entity.id, "?")),
-            entity.label,
+            plain(entity.label),
             _kind_text(entity.kind.value),
-            entity.subtype,
-            describe_entity(entity),
-            entity.id,
+            plain(entity.subtype),
+            plain(describe_entity(entity)),
+            plain(entity.id),
         )
     return table
 
@@ -319,7 +341,7 @@ def timeline_table(
     limit: int | None = None,
 ) -> Table:
     """Timeline entries in order: when, what, and which of the requested entities took part."""
-    table = Table(title=title, title_justify="left")
+    table = Table(title=_title(title), title_justify="left")
     table.add_column("When (UTC)", no_wrap=True)
     table.add_column("Event", style="bold")
     table.add_column("Subtype")
@@ -331,10 +353,10 @@ def timeline_table(
         involved = ", ".join(labels.get(i, i) for i in entry.related_ids if i != entry.event.id)
         table.add_row(
             when(block.occurred_from if block else None),
-            entry.event.label,
-            entry.event.subtype,
-            (block.reference if block else None) or "",
-            involved,
+            plain(entry.event.label),
+            plain(entry.event.subtype),
+            plain(block.reference if block else None),
+            plain(involved),
         )
     if limit is not None and len(entries) > limit:
         more = len(entries) - limit
@@ -357,7 +379,7 @@ def adapter_table(adapter: AdapterInfo, url: str, source: str) -> Table:
         ("kind", adapter.kind),
         ("contract", SPEC_VERSION),
     ):
-        table.add_row(name, value)
+        table.add_row(name, plain(value))
     return table
 
 
@@ -367,7 +389,7 @@ def schemes_table(schemes: Sequence[str], descriptions: Mapping[str, str]) -> Ta
     table.add_column("Scheme", style="bold")
     table.add_column("Adapter")
     for scheme in schemes:
-        table.add_row(f"{scheme}://", descriptions.get(scheme, "installed adapter"))
+        table.add_row(plain(f"{scheme}://"), plain(descriptions.get(scheme, "installed adapter")))
     return table
 
 
@@ -398,12 +420,14 @@ def _cell(value: Any) -> str:
 def record_table(record: Record) -> Table:
     """A record's fields as two columns; empty fields left out, nested values as JSON."""
     table = Table(
-        title=f"{record.RECORD_TYPE.value} {record.id}", title_justify="left", show_header=False
+        title=plain(f"{record.RECORD_TYPE.value} {record.id}"),
+        title_justify="left",
+        show_header=False,
     )
     table.add_column("Field", style="bold", no_wrap=True)
     table.add_column("Value", overflow="fold")
     for name, value in record.model_dump(mode="json", exclude_none=True).items():
         if value in ({}, []):
             continue
-        table.add_row(name, _cell(value))
+        table.add_row(plain(name), plain(_cell(value)))
     return table

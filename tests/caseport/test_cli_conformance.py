@@ -157,3 +157,35 @@ def test_the_real_kit_runs_against_the_memory_adapter(tmp_path: Path) -> None:
     assert result.exit_code == (0 if report.passed else 1)
     assert report.passed, result.stdout
     assert "CONFORMANT" in result.stdout
+
+
+def test_failure_reasons_that_look_like_markup_are_shown_as_written(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """A test's reason quoting ``[/bold]`` or ``[red]`` neither crashes the table nor vanishes."""
+    broken = fake_report(failed=True)
+    reason = "assert '[/bold]' == '[red]x'"
+    requirements = tuple(
+        requirement.model_copy(
+            update={
+                "text": "Labels like [red]this[/red] round-trip.",
+                "tests": tuple(
+                    test.model_copy(update={"reason": reason}) for test in requirement.tests
+                ),
+            }
+        )
+        if requirement.status == "failed"
+        else requirement
+        for requirement in broken.requirements
+    )
+    report = broken.model_copy(update={"requirements": requirements})
+
+    def run(url: str, **options: object) -> ConformanceReport:
+        return report
+
+    monkeypatch.setattr(conformance_runner, "run_conformance", run)
+    result = runner.invoke(app, ["conformance", "fake://broken"], env=WIDE)
+    assert result.exit_code == 1
+    assert f"test_all_shortest_paths: {reason}" in result.stdout
+    assert "Labels like [red]this[/red] round-trip." in result.stdout
+    assert "Error" not in result.output

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -11,9 +12,13 @@ from pydantic import BaseModel
 from typer.testing import CliRunner, Result
 
 import caseport
-from caseport._errors import EXIT_FAILURE, EXIT_USAGE, ReportingGroup
+import caseport.cli
+import caseport.query_commands
+from caseport._errors import EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_USAGE, ReportingGroup
 from caseport.cli import app
-from contracts.models import Entity, to_json_line
+from contracts.conformance import runner as conformance_runner
+from contracts.models import Entity, Link, to_json_line
+from contracts.store import CaseStore
 
 runner = CliRunner()
 
@@ -178,3 +183,259 @@ def test_unknown_via_kind_exits_2(url: str) -> None:
     """``--via`` takes entity kinds and names the option when it gets something else."""
     result = invoke(["paths", url, "p-1", "p-1", "--via", "gang"])
     assert_one_line(result, EXIT_USAGE, "--via: 'gang' is not a kind")
+
+
+# ---------------------------------------------------------------------------------- stored markup
+
+MALLORY = "Mallory [/bold] Smith"
+BOB = "Bob [red]Smith"
+RAID = "Raid at [link=x]Dock[/link] :smile:"
+
+
+@pytest.fixture(scope="module")
+def bracketed_url(tmp_path_factory: pytest.TempPathFactory) -> str:
+    """A store whose labels look like rich markup: one would crash rich, one would vanish."""
+    records = [
+        Entity.model_validate(
+            {"id": "p-m", "kind": "PERSON", "subtype": "person", "label": MALLORY}
+        ),
+        Entity.model_validate({"id": "p-b", "kind": "PERSON", "subtype": "person", "label": BOB}),
+        Entity.model_validate(
+            {
+                "id": "e-1",
+                "kind": "EVENT",
+                "subtype": "crime",
+                "label": RAID,
+                "event": {
+                    "occurred_from": datetime(2024, 3, 1, 18, 30, tzinfo=UTC),
+                    "reference": "CR/[b]1",
+                },
+            }
+        ),
+        Link(id="k-1", type="KNOWS", source_id="p-m", target_id="p-b"),
+        Link(id="k-2", type="PARTY_TO", source_id="p-m", target_id="e-1"),
+    ]
+    path = tmp_path_factory.mktemp("markup") / "markup.jsonl"
+    path.write_text("".join(to_json_line(r) + "\n" for r in records), encoding="utf-8")
+    return f"memory://?load={path}"
+
+
+def assert_shown_literally(result: Result, *texts: str) -> None:
+    assert result.exit_code == 0, result.output
+    for text in texts:
+        assert text in result.stdout
+
+
+def test_search_shows_bracketed_labels_as_stored(bracketed_url: str) -> None:
+    """Labels that look like markup neither crash search nor lose their brackets."""
+    result = invoke(["search", bracketed_url, "--kind", "person"])
+    assert_shown_literally(result, MALLORY, BOB)
+
+
+def test_get_shows_a_bracketed_label_as_stored(bracketed_url: str) -> None:
+    """``get`` prints the label with its closing tag, not a MarkupError."""
+    assert_shown_literally(invoke(["get", bracketed_url, "p-m"]), MALLORY, "p-m")
+    assert_shown_literally(invoke(["get", bracketed_url, "p-b"]), BOB)
+
+
+def test_neighbours_shows_bracketed_labels_in_title_and_tables(bracketed_url: str) -> None:
+    """The title naming the root, the entity rows and the link rows all keep the brackets."""
+    result = invoke(["neighbours", bracketed_url, "p-m"])
+    assert_shown_literally(result, f"Within 1 hop of {MALLORY}: 3 entities", BOB, RAID)
+
+
+def test_paths_show_bracketed_labels_in_the_tree_and_when_none_is_found(
+    bracketed_url: str,
+) -> None:
+    """Both the path tree and the no-path sentence print the labels as stored."""
+    found = invoke(["paths", bracketed_url, "p-m", "p-b"])
+    assert_shown_literally(found, f"from {MALLORY} to {BOB}", f"{MALLORY} (Person) —KNOWS→ {BOB}")
+    none = invoke(["paths", bracketed_url, "p-m", "p-b", "--max-depth", "0"])
+    assert_shown_literally(none, f"No path of at most 0 links between {MALLORY} and {BOB}.")
+
+
+def test_timeline_shows_bracketed_event_labels_and_references(bracketed_url: str) -> None:
+    """Event label, reference and the people involved are printed literally."""
+    result = invoke(["timeline", bracketed_url, "--entity", "p-m"])
+    assert_shown_literally(result, RAID, "CR/[b]1", MALLORY)
+
+
+def test_info_shows_a_bracketed_store_url_as_given(tmp_path: Path) -> None:
+    """A load file in a directory named like markup appears in the adapter table unchanged."""
+    folder = tmp_path / "[red]cases"
+    folder.mkdir()
+    (folder / "empty.jsonl").write_text("", encoding="utf-8")
+    result = invoke(["info", f"memory://?load={folder}/empty.jsonl"])
+    assert_shown_literally(result, f"memory://?load={folder}/empty.jsonl")
+
+
+# ---------------------------------------------------------------------------------- last resort
+
+
+@pytest.fixture
+def broken_connect(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Make every query command's connection fail with an exception no one anticipated."""
+
+    def connect(url: str | None = None, **options: str) -> CaseStore:
+        raise TypeError("factory() got an unexpected keyword argument [red]'x'")
+
+    monkeypatch.setattr(caseport.query_commands, "connect", connect)
+
+
+@pytest.mark.usefixtures("broken_connect")
+def test_an_unexpected_exception_is_one_internal_error_line_with_exit_1() -> None:
+    """A bug prints ``Error (internal: TypeName): message`` and no traceback."""
+    result = invoke(["search", "memory://"])
+    assert_one_line(result, EXIT_FAILURE, "unexpected keyword argument [red]'x'")
+    assert result.stderr.startswith("Error (internal: TypeError): factory() got")
+
+
+@pytest.mark.usefixtures("broken_connect")
+def test_debug_adds_the_traceback_before_the_internal_error_line() -> None:
+    """``--debug`` prints the full traceback, then the same one line, and still exits 1."""
+    result = invoke(["--debug", "search", "memory://"])
+    assert result.exit_code == EXIT_FAILURE
+    assert result.stdout == ""
+    assert "Traceback (most recent call last)" in result.stderr
+    assert "in connect" in result.stderr
+    last = result.stderr.strip().splitlines()[-1]
+    assert last.startswith("Error (internal: TypeError): factory() got")
+
+
+def test_debug_is_documented_in_the_top_level_help() -> None:
+    """The global help lists ``--debug`` and what it prints."""
+    result = invoke(["--help"])
+    assert result.exit_code == 0
+    assert "--debug" in result.stdout
+    assert "full traceback" in result.stdout
+
+
+def test_ctrl_c_prints_interrupted_and_exits_130(monkeypatch: pytest.MonkeyPatch) -> None:
+    """A KeyboardInterrupt during a command is one ``interrupted`` line and exit 130."""
+
+    def connect(url: str | None = None, **options: str) -> CaseStore:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(caseport.query_commands, "connect", connect)
+    result = invoke(["search", "memory://"])
+    assert result.exit_code == EXIT_INTERRUPTED == 130
+    assert result.stderr.strip() == "interrupted"
+    assert "Traceback" not in result.output
+
+
+def test_reporting_group_reports_any_exception_as_internal() -> None:
+    """The group's safety net covers commands of any app built on it."""
+    broken = typer.Typer(cls=ReportingGroup)
+
+    @broken.command()
+    def divide() -> None:
+        print(1 // 0)
+
+    @broken.command()
+    def other() -> None:
+        """A second command, so that the group is a group."""
+
+    result = runner.invoke(broken, ["divide"])
+    assert_one_line(result, EXIT_FAILURE, "internal: ZeroDivisionError): integer division")
+
+
+def test_usage_errors_are_still_reported_by_typer() -> None:
+    """The safety net leaves typer's own usage errors alone: exit 2 with its usage text."""
+    result = invoke(["demo", "--entities", "20"])
+    assert result.exit_code == EXIT_USAGE
+    assert "internal" not in result.output
+
+
+# ---------------------------------------------------------------------------------- report path
+
+
+@pytest.fixture
+def kit_calls(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """Replace the kit's runner with one that only records it was called."""
+    calls: list[str] = []
+
+    def run(url: str, **options: object) -> None:
+        calls.append(url)
+        raise AssertionError("the kit must not run when the report cannot be written")
+
+    monkeypatch.setattr(conformance_runner, "run_conformance", run)
+    return calls
+
+
+def test_report_under_a_file_is_a_configuration_error_before_the_run(
+    tmp_path: Path, kit_calls: list[str]
+) -> None:
+    """``--report somefile/r.json`` names the file that is not a directory and runs nothing."""
+    blocker = tmp_path / "somefile"
+    blocker.write_text("not a directory", encoding="utf-8")
+    result = invoke(["conformance", "memory://", "--report", str(blocker / "r.json")])
+    assert_one_line(result, EXIT_USAGE, f"{blocker} is not a directory")
+    assert result.stderr.startswith("Error (ConfigurationError): --report: cannot write")
+    assert kit_calls == []
+
+
+def test_report_deeper_under_a_file_is_refused_too(tmp_path: Path, kit_calls: list[str]) -> None:
+    """A missing directory below a file cannot be created either."""
+    blocker = tmp_path / "somefile"
+    blocker.write_text("", encoding="utf-8")
+    result = invoke(["conformance", "memory://", "--report", str(blocker / "a" / "r.json")])
+    assert_one_line(result, EXIT_USAGE, f"{blocker} is not a directory")
+    assert kit_calls == []
+
+
+def test_report_that_is_a_directory_is_refused(tmp_path: Path, kit_calls: list[str]) -> None:
+    """The report must be a file; an existing directory is named in the error."""
+    result = invoke(["conformance", "memory://", "--report", str(tmp_path)])
+    assert_one_line(result, EXIT_USAGE, "it is a directory")
+    assert kit_calls == []
+
+
+# ---------------------------------------------------------------------------------- datetimes
+
+BEFORE_YEAR_ONE = "0001-01-01T00:00:00+01:00"
+AFTER_YEAR_9999 = "9999-12-31T23:00:00-05:00"
+
+
+def test_where_datetime_before_year_one_in_utc_exits_2(url: str) -> None:
+    """A zoned datetime that falls before 0001-01-01 in UTC is refused, not an overflow."""
+    result = invoke(["search", url, "--where", f"event.occurred_from={BEFORE_YEAR_ONE}"])
+    assert_one_line(result, EXIT_USAGE, "out of range once expressed in UTC")
+
+
+def test_timeline_bounds_out_of_range_in_utc_exit_2(url: str) -> None:
+    """``--from`` and ``--to`` are checked when read, naming the option."""
+    result = invoke(["timeline", url, "--entity", "p-1", "--from", BEFORE_YEAR_ONE])
+    assert_one_line(result, EXIT_USAGE, f"--from: '{BEFORE_YEAR_ONE}' is out of range")
+    result = invoke(["timeline", url, "--entity", "p-1", "--to", AFTER_YEAR_9999])
+    assert_one_line(result, EXIT_USAGE, f"--to: '{AFTER_YEAR_9999}' is out of range")
+
+
+def test_a_start_past_year_9999_in_utc_exits_2() -> None:
+    """``--start`` past the end of year 9999 in UTC is a usage error, with nothing written."""
+    result = invoke(["generate", "-n", "5", "--start", AFTER_YEAR_9999])
+    assert_one_line(result, EXIT_USAGE, f"--start: '{AFTER_YEAR_9999}' is out of range")
+
+
+@pytest.mark.parametrize("start", ["2001-12-31", "9990-01-01"])
+def test_a_start_outside_the_generators_years_exits_2(start: str) -> None:
+    """Years the generator cannot fill are refused up front, not half-way through the output."""
+    result = invoke(["generate", "-n", "300", "--start", start])
+    assert_one_line(result, EXIT_USAGE, "outside the years the generator can fill (2002 to 9989)")
+
+
+def test_impossible_calendar_date_exits_2(url: str) -> None:
+    """A date that does not exist is refused as not ISO-8601."""
+    result = invoke(["timeline", url, "--entity", "p-1", "--from", "2024-02-30"])
+    assert_one_line(result, EXIT_USAGE, "--from: '2024-02-30' is not an ISO-8601 date")
+
+
+# ---------------------------------------------------------------------------------- help
+
+
+def test_flags_show_no_value_type_in_help() -> None:
+    """Flags such as ``--version`` and ``--json`` read as flags, not as taking a ``<bool>``."""
+    for args in (["--help"], ["info", "--help"], ["conformance", "--help"], ["demo", "--help"]):
+        result = invoke(args)
+        assert result.exit_code == 0
+        assert "<bool>" not in result.stdout
+    assert "<int>" in invoke(["demo", "--help"]).stdout

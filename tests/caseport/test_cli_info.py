@@ -92,3 +92,14 @@ def test_info_with_nothing_configured_says_the_default_is_in_use(
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["url"] == DEFAULT_URL
     assert result.stderr.strip() == DEFAULT_NOTE
+
+
+def test_info_says_intelligence_gradings_are_kept_in_either_scheme() -> None:
+    """Reports keep a 3x5x2 or a legacy 5x5x5 grading as given; info must not claim 3x5x2 only."""
+    result = runner.invoke(app, ["info", "memory://"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    row = next(
+        line for line in result.stdout.splitlines() if Capability.INTELLIGENCE_REPORTS in line
+    )
+    assert "3x5x2 or legacy 5x5x5" in row
+    assert "never converted" in row

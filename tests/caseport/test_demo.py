@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -131,3 +132,35 @@ def test_demo_ends_with_the_conformance_summary_of_the_first_store() -> None:
     assert "Requirements by area" in result.stdout
     assert "CONFORMANT" in result.stdout
     assert "NOT CONFORMANT" not in result.stdout
+
+
+def test_demo_counts_the_neighbourhood_the_same_way_in_steps_4_and_7() -> None:
+    """Step 4's sentence and table and step 7's comparison give one count, centre included."""
+    args = ["demo", "--entities", "300", "--url", "memory://", "--no-conformance"]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 0, result.output
+    out = result.stdout
+    told = re.search(r"Within 2 hops of (.+?): (\d+) entities including \1, (\d+) links\.", out)
+    assert told is not None, out
+    entities, links = told.group(2), told.group(3)
+    assert f"{entities} entities including the suspect, {links} links" in out
+    # The per-kind table counts the centre at 0 hops, so its totals add up to the same number.
+    section = out[out.index("Neighbourhood to depth 2") : told.start()]
+    totals = [
+        int(line.split("│")[-2])
+        for line in section.splitlines()
+        if line.startswith("│") and line.split("│")[1].strip()
+    ]
+    assert sum(totals) == int(entities)
+
+
+def test_demo_shows_a_store_url_that_looks_like_markup_as_given(tmp_path: Path) -> None:
+    """The store description prints a bracketed load path literally instead of as markup."""
+    folder = tmp_path / "[bold]cases"
+    folder.mkdir()
+    (folder / "empty.jsonl").write_text("", encoding="utf-8")
+    url = f"memory://?load={folder}/empty.jsonl"
+    args = ["demo", "--entities", "300", "--url", url, "--no-conformance"]
+    result = runner.invoke(app, args, env=WIDE)
+    assert result.exit_code == 0, result.output
+    assert url in result.stdout

@@ -13,7 +13,7 @@ from adapters._registry import (
     known_schemes,
     register_adapter,
 )
-from adapters.config import DEFAULT_URL, StoreSettings, load_settings
+from adapters.config import DEFAULT_NOTE, DEFAULT_URL, StoreSettings, load_settings
 from adapters.faults import FaultInjector, FaultPlan
 from adapters.memory import InMemoryCaseStore
 
@@ -21,6 +21,7 @@ __all__ = [
     "AdapterFactory",
     "AdapterSpec",
     "BUILTIN_ADAPTERS",
+    "DEFAULT_NOTE",
     "DEFAULT_URL",
     "ENTRY_POINT_GROUP",
     "FaultInjector",

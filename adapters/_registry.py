@@ -54,8 +54,28 @@ class AdapterSpec:
 
 BUILTIN_ADAPTERS: Final[Mapping[str, AdapterSpec]] = MappingProxyType(
     {
+        "foundry+fake": AdapterSpec(
+            "adapters.foundry.testing:from_url",
+            "http",
+            "Palantir Foundry adapter over an in-memory fake ontology (foundry+fake://)",
+        ),
+        "foundry+https": AdapterSpec(
+            "adapters.foundry:from_url",
+            "http",
+            "Palantir Foundry Ontology API v2 (foundry+https://HOST/ONTOLOGY?mapping=FILE)",
+        ),
         "memory": AdapterSpec(
             "adapters.memory:from_url", None, "in-memory reference store with fault injection"
+        ),
+        "postgresql": AdapterSpec(
+            "adapters.sql:from_url",
+            "postgres",
+            "PostgreSQL server, one schema per store (postgresql://user@host/db?schema=NAME)",
+        ),
+        "sqlite": AdapterSpec(
+            "adapters.sql:from_url",
+            None,
+            "SQLite file, the embedded default (sqlite:///relative.db, sqlite:////abs/path.db)",
         ),
     }
 )
@@ -91,7 +111,9 @@ def _import_factory(target: str, scheme: str, extra: str | None) -> AdapterFacto
             f"the {scheme}:// adapter needs the package {missing!r}, which is not installed; "
             f"run: {hint}"
         ) from exc
-    factory: AdapterFactory = getattr(module, attribute)
+    factory: AdapterFactory | None = getattr(module, attribute, None)
+    if not callable(factory):
+        raise ConfigurationError(f"the {scheme}:// adapter has no factory {target!r}")
     return factory
 
 
@@ -104,7 +126,7 @@ def _entry_point_factory(scheme: str) -> AdapterFactory | None:
         raise ConfigurationError(f"several packages claim scheme {scheme!r}: {owners}")
     try:
         factory: AdapterFactory = matches[0].load()
-    except ImportError as exc:
+    except (ImportError, AttributeError) as exc:
         raise ConfigurationError(
             f"the adapter for {scheme}:// ({matches[0].value}) cannot be imported: {exc}"
         ) from exc

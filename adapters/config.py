@@ -1,11 +1,17 @@
 """Where the store URL comes from when the code does not say.
 
 In order, later sources winning: the built-in default, the file ``caseport.toml`` in the
-working directory (or the file named by ``CASEPORT_CONFIG``), then environment variables::
+working directory (or the file named by ``CASEPORT_CONFIG``), then environment variables.
+
+The built-in default is the embedded SQLite store in the file ``caseport.db`` of the working
+directory (:data:`DEFAULT_URL`, ``sqlite:///caseport.db``), created with its schema on first
+use. Relative ``sqlite:///`` paths are relative to the working directory; an absolute path
+takes four slashes (``sqlite:////var/lib/caseport/case.db``); an in-memory SQLite database is
+not supported (``memory://`` is the in-memory store)::
 
     # caseport.toml
     [store]
-    url = "sqlite:///var/lib/caseport/case.db"
+    url = "sqlite:////var/lib/caseport/case.db"
 
     [store.options]
     busy_timeout_ms = "5000"
@@ -26,10 +32,16 @@ from typing import Final
 
 from contracts.errors import ConfigurationError
 
-__all__ = ["DEFAULT_URL", "StoreSettings", "load_settings"]
+__all__ = ["DEFAULT_NOTE", "DEFAULT_URL", "StoreSettings", "load_settings"]
 
-DEFAULT_URL: Final = "memory://"
-"""The store used when nothing is configured."""
+DEFAULT_URL: Final = "sqlite:///caseport.db"
+"""The store used when nothing is configured: ``./caseport.db``, created on first use."""
+
+DEFAULT_NOTE: Final = (
+    "No store configured: using the SQLite file ./caseport.db in the working directory "
+    "(created on first use); set CASEPORT_URL or caseport.toml to choose another."
+)
+"""One line for tools to show when the store in use is the built-in default."""
 
 _CONFIG_FILE: Final = "caseport.toml"
 _OPTION_PREFIX: Final = "CASEPORT_OPTION_"

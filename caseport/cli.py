@@ -30,7 +30,7 @@ from adapters import (
     redact_url,
 )
 from adapters.config import DEFAULT_NOTE
-from caseport import query_commands
+from caseport import db_cli, query_commands
 from caseport._errors import (
     DEBUG_PARAMETER,
     EXIT_CODES_HELP,
@@ -68,8 +68,9 @@ app = typer.Typer(
     name="caseport",
     cls=ReportingGroup,
     help="caseport: one contract for police case and intelligence data, any backend.\n\n"
-    "Pick a store by URL (memory://, memory://?load=case.jsonl, sqlite:///case.db, ...) or by "
-    "configuration (caseport.toml, CASEPORT_URL). Start with: caseport demo",
+    "Pick a store by URL (sqlite:///case.db, postgresql://..., memory://, foundry+https://...) "
+    "or by configuration (caseport.toml, CASEPORT_URL); with neither, the embedded SQLite file "
+    "./caseport.db. Start with: caseport demo",
     epilog=EXIT_CODES_HELP,
     no_args_is_help=True,
     add_completion=False,
@@ -415,6 +416,9 @@ def _check_report_path(path: Path) -> None:
         raise ConfigurationError(f"{where}: {ancestor} is not a directory")
     if not os.access(ancestor, os.W_OK | os.X_OK):
         raise ConfigurationError(f"{where}: {ancestor} is not writable")
+
+
+app.add_typer(db_cli.app, name="db", rich_help_panel="Operations")
 
 
 def main() -> None:

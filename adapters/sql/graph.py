@@ -1,0 +1,344 @@
+"""Graph walks and the timeline in SQL: one query per breadth-first layer, never the whole graph.
+
+Each layer is a single query over the indexed link endpoints for the whole frontier at once;
+Python keeps only what the walk has reached (distances and the links followed), which is the
+answer being built. The results are exactly those of :mod:`contracts.emulation` (same
+membership, same path order), which the tests compare on random graphs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from adapters.sql.codec import decode_entity, decode_link
+from adapters.sql.dialects import FALSE, Fragment
+from adapters.sql.engine import Session
+from adapters.sql.schema import instant
+from contracts.emulation import reverse
+from contracts.errors import ValidationFailed
+from contracts.models.entities import Entity, EntityKind
+from contracts.results import Direction, Hop, Path, Subgraph, TimelineEntry
+
+__all__ = ["expand", "neighbourhood", "shortest_paths", "timeline"]
+
+_EVENT = EntityKind.EVENT.value
+
+
+def _member(expression: str, values: frozenset[str] | None) -> Fragment | None:
+    """``expression`` is one of ``values``; ``None`` when there is no restriction."""
+    if values is None:
+        return None
+    if not values:
+        return FALSE
+    ordered = sorted(values)
+    return Fragment(f"{expression} IN ({', '.join('?' for _ in ordered)})", tuple(ordered))
+
+
+def _kinds(kinds: frozenset[EntityKind] | None) -> frozenset[str] | None:
+    return None if kinds is None else frozenset(kind.value for kind in kinds)
+
+
+def _hops_sql(
+    session: Session,
+    nodes: Sequence[str],
+    direction: Direction,
+    link_types: frozenset[str] | None,
+    neighbour_kinds: frozenset[EntityKind] | None,
+    columns: str,
+) -> Fragment:
+    """Every hop from any of ``nodes``: one query, as the union of its two ends.
+
+    ``columns`` is the select list over the link ``l`` and the neighbour ``n``; in it
+    ``{node}`` stands for the expanded node's id and ``{outgoing}`` for 1 (the node is the
+    link's source) or 0.
+    """
+    parts = []
+    for outgoing in (True, False):
+        near, far = ("source_id", "target_id") if outgoing else ("target_id", "source_id")
+        tests = [session.dialect.in_list(f"l.{near}", nodes)]
+        if not outgoing:
+            tests.append(Fragment("l.source_id <> l.target_id"))  # a self-link is one out-hop
+        if (direction == "in") if outgoing else (direction == "out"):
+            tests.append(Fragment("NOT l.directed"))  # only undirected links go both ways
+        for extra in (_member("l.type", link_types), _member("n.kind", _kinds(neighbour_kinds))):
+            if extra is not None:
+                tests.append(extra)
+        condition = Fragment.join(" AND ", tests)
+        selected = columns.format(node=f"l.{near}", outgoing=1 if outgoing else 0)
+        parts.append(
+            Fragment(
+                f"SELECT {selected} FROM links l JOIN entities n ON n.id = l.{far}"
+                f" WHERE {condition.sql}",
+                condition.params,
+            )
+        )
+    return Fragment.join(" UNION ALL ", parts)
+
+
+def expand(
+    session: Session,
+    entity_id: str,
+    link_types: frozenset[str] | None,
+    direction: Direction,
+    neighbour_kinds: frozenset[EntityKind] | None,
+) -> list[Hop]:
+    """Every hop from ``entity_id``, ordered by link id (see ``CaseStore._expand``)."""
+    union = _hops_sql(
+        session,
+        [entity_id],
+        direction,
+        link_types,
+        neighbour_kinds,
+        "l.id AS link_id, l.body, n.body, {outgoing} AS outgoing",
+    )
+    rows = session.rows(Fragment(f"{union.sql} ORDER BY link_id", union.params))
+    return [
+        Hop(
+            link=decode_link(str(link)),
+            neighbour=decode_entity(str(neighbour)),
+            direction="out" if outgoing else "in",
+        )
+        for _, link, neighbour, outgoing in rows
+    ]
+
+
+def _bodies(session: Session, table: str, ids: Sequence[str]) -> list[str]:
+    if not ids:
+        return []
+    test = session.dialect.in_list("id", ids)
+    rows = session.rows(f"SELECT body FROM {table} WHERE {test.sql} ORDER BY id", test.params)
+    return [str(row[0]) for row in rows]
+
+
+def neighbourhood(
+    session: Session,
+    root: Entity,
+    depth: int,
+    link_types: frozenset[str] | None,
+    direction: Direction,
+    kinds: frozenset[EntityKind] | None,
+    max_entities: int,
+) -> Subgraph:
+    """Breadth-first neighbourhood, as :func:`contracts.emulation.neighbourhood` defines it.
+
+    Raises:
+        ValidationFailed: more than ``max_entities`` entities would be returned.
+    """
+    reached = {root.id}
+    followed: set[str] = set()
+    frontier = [root.id]
+    for _ in range(depth):
+        statement = _hops_sql(session, frontier, direction, link_types, kinds, "l.id, n.id")
+        found: set[str] = set()
+        for link_id, neighbour in session.rows(statement):
+            followed.add(str(link_id))
+            if neighbour not in reached:
+                found.add(str(neighbour))
+        reached |= found
+        if len(reached) > max_entities:
+            raise ValidationFailed(
+                f"the neighbourhood of {root.id!r} holds more than {max_entities} "
+                "entities; lower the depth or filter by link type or kind"
+            )
+        frontier = sorted(found)
+        if not frontier:
+            break
+    others = sorted(reached - {root.id})
+    entities = {root.id: root}
+    for body in _bodies(session, "entities", others):
+        entity = decode_entity(body)
+        entities[entity.id] = entity
+    return Subgraph(
+        entities=tuple(entities[key] for key in sorted(entities)),
+        links=tuple(decode_link(body) for body in _bodies(session, "links", sorted(followed))),
+    )
+
+
+@dataclass
+class _Side:
+    """One side of the bidirectional search: distances and the DAG edges toward its origin."""
+
+    origin: str
+    direction: Direction
+    distance: dict[str, int] = field(default_factory=dict)
+    edges: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
+    frontier: list[str] = field(default_factory=list)
+    depth: int = 0
+
+    def __post_init__(self) -> None:
+        self.distance[self.origin] = 0
+        self.frontier = [self.origin]
+
+    def advance(
+        self,
+        session: Session,
+        link_types: frozenset[str] | None,
+        via_kinds: frozenset[str] | None,
+        endpoints: tuple[str, str],
+    ) -> None:
+        """Expand the whole frontier by one layer with one query."""
+        self.depth += 1
+        statement = _hops_sql(
+            session,
+            self.frontier,
+            self.direction,
+            link_types,
+            None,
+            "{node} AS node, l.id, n.id, n.kind",
+        )
+        reached: list[str] = []
+        for node, link_id, neighbour, kind in session.rows(statement):
+            if via_kinds is not None and kind not in via_kinds and neighbour not in endpoints:
+                continue
+            known = self.distance.get(neighbour)
+            if known is None:
+                self.distance[neighbour] = known = self.depth
+                reached.append(neighbour)
+            if known == self.depth:
+                self.edges.setdefault(neighbour, set()).add((str(link_id), str(node)))
+        self.frontier = sorted(reached)
+
+
+def shortest_paths(
+    session: Session,
+    source: Entity,
+    target: Entity,
+    max_depth: int,
+    link_types: frozenset[str] | None,
+    direction: Direction,
+    via_kinds: frozenset[EntityKind] | None,
+    max_paths: int,
+) -> list[Path]:
+    """All shortest paths, as :func:`contracts.emulation.shortest_paths` defines them.
+
+    A bidirectional breadth-first search advancing the smaller frontier a layer at a time;
+    paths come in the order of their steps, each compared by entity id then link id.
+    """
+    if source.id == target.id:
+        return [Path(entity_ids=(source.id,), link_ids=())]
+    kinds = _kinds(via_kinds)
+    endpoints = (source.id, target.id)
+    forward = _Side(source.id, direction)
+    backward = _Side(target.id, reverse(direction))
+    while forward.depth + backward.depth < max_depth:
+        if not forward.frontier or not backward.frontier:
+            return []
+        side = forward if len(forward.frontier) <= len(backward.frontier) else backward
+        side.advance(session, link_types, kinds, endpoints)
+        middles = sorted(
+            node
+            for node, distance in forward.distance.items()
+            if distance == forward.depth and backward.distance.get(node) == backward.depth
+        )
+        if middles:
+            return list(_paths(source.id, forward, backward, middles, max_paths))
+    return []
+
+
+def _paths(
+    source_id: str, forward: _Side, backward: _Side, middles: list[str], max_paths: int
+) -> Iterator[Path]:
+    """Walk the DAG of shortest paths from the source in step order, up to ``max_paths``."""
+    steps: dict[str, set[tuple[str, str]]] = {}
+    pending, seen = list(middles), set(middles)
+    while pending:
+        node = pending.pop()
+        for link_id, parent in forward.edges.get(node, ()):
+            steps.setdefault(parent, set()).add((node, link_id))
+            if parent not in seen:
+                seen.add(parent)
+                pending.append(parent)
+    pending, seen = list(middles), set(middles)
+    while pending:
+        node = pending.pop()
+        for link_id, child in backward.edges.get(node, ()):
+            steps.setdefault(node, set()).add((child, link_id))
+            if child not in seen:
+                seen.add(child)
+                pending.append(child)
+    ordered = {node: sorted(options) for node, options in steps.items()}
+    total = forward.depth + backward.depth
+    produced = 0
+    entity_path = [source_id]
+    link_path: list[str] = []
+
+    def walk(node: str) -> Iterator[Path]:
+        nonlocal produced
+        if len(link_path) == total:
+            produced += 1
+            yield Path(entity_ids=tuple(entity_path), link_ids=tuple(link_path))
+            return
+        for child, link_id in ordered.get(node, ()):
+            if produced >= max_paths:
+                return
+            entity_path.append(child)
+            link_path.append(link_id)
+            yield from walk(child)
+            entity_path.pop()
+            link_path.pop()
+
+    yield from walk(source_id)
+
+
+def _window(start: datetime | None, end: datetime | None, alias: str) -> Fragment:
+    tests = [Fragment(f"{alias}.kind = ?", (_EVENT,))]
+    tests.append(Fragment(f"{alias}.event_occurred_from IS NOT NULL"))
+    if start is not None:
+        tests.append(Fragment(f"{alias}.event_until >= ?", (instant(start),)))
+    if end is not None:
+        tests.append(Fragment(f"{alias}.event_occurred_from < ?", (instant(end),)))
+    return Fragment.join(" AND ", tests)
+
+
+def timeline(
+    session: Session, targets: list[Entity], start: datetime | None, end: datetime | None
+) -> list[TimelineEntry]:
+    """Events that are, or are linked by one hop to, ``targets``, by start time then id.
+
+    Filters on the indexed ``event_occurred_from`` and ``event_until`` columns; see
+    :func:`contracts.emulation.timeline` for the definition.
+    """
+    ids = [target.id for target in targets]
+    if not ids:
+        return []
+    own = _window(start, end, "e")
+    via = _window(start, end, "n")
+    selves = session.dialect.in_list("e.id", ids)
+    sources = session.dialect.in_list("l.source_id", ids)
+    targets_in = session.dialect.in_list("l.target_id", ids)
+    statement = Fragment.join(
+        " UNION ALL ",
+        [
+            Fragment(
+                f"SELECT e.id, e.id FROM entities e WHERE {selves.sql} AND {own.sql}",
+                (*selves.params, *own.params),
+            ),
+            Fragment(
+                "SELECT n.id, l.source_id FROM links l JOIN entities n ON n.id = l.target_id"
+                f" WHERE {sources.sql} AND {via.sql}",
+                (*sources.params, *via.params),
+            ),
+            Fragment(
+                "SELECT n.id, l.target_id FROM links l JOIN entities n ON n.id = l.source_id"
+                f" WHERE {targets_in.sql} AND l.source_id <> l.target_id AND {via.sql}",
+                (*targets_in.params, *via.params),
+            ),
+        ],
+    )
+    related: dict[str, set[str]] = {}
+    for event_id, target_id in session.rows(statement):
+        related.setdefault(str(event_id), set()).add(str(target_id))
+    if not related:
+        return []
+    test = session.dialect.in_list("id", sorted(related))
+    rows = session.rows(
+        f"SELECT body FROM entities WHERE {test.sql} ORDER BY event_occurred_from, id",
+        test.params,
+    )
+    entries = []
+    for (body,) in rows:
+        event = decode_entity(str(body))
+        entries.append(TimelineEntry(event=event, related_ids=tuple(sorted(related[event.id]))))
+    return entries

@@ -1,0 +1,320 @@
+"""The PostgreSQL engine: a thread-safe psycopg 3 connection pool, one schema per store.
+
+Writes run at READ COMMITTED (compare-and-set updates re-check the version on the row they
+lock); reads that span several statements run in a REPEATABLE READ, READ ONLY transaction so
+they see one snapshot. A transaction that fails with a serialisation failure or a deadlock was
+rolled back whole, so it is run again, at most :data:`MAX_ATTEMPTS` times with jittered
+backoff. ``?schema=NAME`` keeps the store's tables in their own schema, created when missing.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import random
+import threading
+import time
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from typing import Any, Final, Literal, TypeVar
+from urllib.parse import parse_qsl, urlencode, urlsplit
+
+import psycopg
+import psycopg_pool
+from psycopg import sql as pgsql
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
+
+from adapters.sql.dialects import POSTGRESQL, Dialect, Fragment
+from adapters.sql.engine import Engine, Row, Session
+from adapters.sql.errors import postgres_connect_error, postgres_error
+from contracts.errors import ConfigurationError, TransientError, ValidationFailed
+
+__all__ = ["MAX_ATTEMPTS", "PostgresEngine"]
+
+T = TypeVar("T")
+
+MAX_ATTEMPTS: Final = 5
+"""Most times one transaction is tried when it keeps meeting serialisation failures."""
+OWN_OPTIONS: Final = frozenset({"schema", "pool_min", "pool_max", "upgrade"})
+"""URL options the adapter reads; every other query parameter goes to libpq."""
+_RETRYABLE: Final = (
+    psycopg.errors.SerializationFailure,
+    psycopg.errors.DeadlockDetected,
+    # The adapter only inserts ids it found missing in the same transaction, so a duplicate
+    # means another transaction inserted the id meanwhile; the retry then sees it.
+    psycopg.errors.UniqueViolation,
+)
+_BACKOFF_BASE: Final = 0.01
+_BACKOFF_CAP: Final = 0.5
+_DEFAULT_CONNECT_TIMEOUT: Final = 10
+_FIRST_ANALYZE: Final = 1_000
+_ANALYZE: Final = "ANALYZE entities, links, entity_values, documents"
+_SCHEMA_NAME_LIMIT: Final = 63
+
+
+@functools.lru_cache(maxsize=512)
+def _placeholders(statement: str) -> str:
+    """Shared SQL (``?`` placeholders) in psycopg's spelling (``%s``, literal ``%`` doubled)."""
+    return statement.replace("%", "%%").replace("?", "%s")
+
+
+def _sql(statement: str | Fragment, params: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+    if isinstance(statement, Fragment):
+        return _placeholders(statement.sql), statement.params
+    return _placeholders(statement), params
+
+
+def _advisory_key(name: str) -> int:
+    digest = hashlib.sha256(f"caseport.schema:{name}".encode()).digest()
+    return int.from_bytes(digest[:8], "big", signed=True)
+
+
+class PostgresSession(Session):
+    """A transaction on one pooled connection."""
+
+    dialect: Dialect = POSTGRESQL
+
+    def __init__(self, cursor: psycopg.Cursor[Any], schema: str) -> None:
+        self._cursor = cursor
+        self._schema = schema
+
+    def rows(self, sql: str | Fragment, params: Sequence[Any] = ()) -> list[Row]:
+        """See :meth:`Session.rows`."""
+        text, values = _sql(sql, params)
+        self._cursor.execute(text, values)
+        if self._cursor.description is None:
+            return []
+        return self._cursor.fetchall()
+
+    def execute(self, sql: str | Fragment, params: Sequence[Any] = ()) -> int:
+        """See :meth:`Session.execute`."""
+        text, values = _sql(sql, params)
+        self._cursor.execute(text, values)
+        return self._cursor.rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """See :meth:`Session.executemany`."""
+        self._cursor.executemany(_placeholders(sql), rows)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """See :meth:`Session.insert_rows`: ``COPY ... FROM STDIN``."""
+        if not rows:
+            return
+        statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
+            pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
+        )
+        with self._cursor.copy(statement) as copy:
+            for row in rows:
+                copy.write_row(row)
+
+    def next_ids(self, table: str, count: int) -> list[int]:
+        """See :meth:`Session.next_ids`: values drawn from the table's identity sequence."""
+        self._cursor.execute(
+            "SELECT nextval(pg_get_serial_sequence(%s, 'rid')) FROM generate_series(1, %s)",
+            (table, count),
+        )
+        return [int(row[0]) for row in self._cursor.fetchall()]
+
+    def lock_for_migration(self) -> None:
+        """See :meth:`Session.lock_for_migration`: a transaction-scoped advisory lock."""
+        self._cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_advisory_key(self._schema),))
+
+
+def _schema_name(options: Mapping[str, str]) -> str | None:
+    schema = options.get("schema")
+    if schema is None:
+        return None
+    valid = schema.replace("_", "a").isalnum() and schema.isascii() and not schema[:1].isdigit()
+    if not valid or len(schema) > _SCHEMA_NAME_LIMIT or schema.lower().startswith("pg_"):
+        raise ConfigurationError(
+            "schema must be 1-63 letters, digits or underscores, not starting with a digit or pg_"
+        )
+    return schema
+
+
+def _conninfo(url: str, options: Mapping[str, str]) -> str:
+    """The libpq connection string: the URL without the adapter's own options."""
+    parts = urlsplit(url)
+    query = [
+        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in OWN_OPTIONS
+    ]
+    base = parts._replace(scheme="postgresql", query=urlencode(query)).geturl()
+    extra = {k: v for k, v in options.items() if k not in OWN_OPTIONS and k not in dict(query)}
+    extra.setdefault("connect_timeout", str(_DEFAULT_CONNECT_TIMEOUT))
+    try:
+        conninfo = make_conninfo(base, **extra)
+        conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError as exc:
+        raise ConfigurationError(f"bad PostgreSQL connection settings: {exc}") from exc
+    return conninfo
+
+
+def _pool_size(options: Mapping[str, str], name: str, default: int) -> int:
+    try:
+        value = int(options.get(name, str(default)))
+    except ValueError:
+        raise ConfigurationError(f"{name} must be a whole number") from None
+    if value < 1:
+        raise ConfigurationError(f"{name} must be at least 1")
+    return value
+
+
+class PostgresEngine(Engine):
+    """A connection pool to one PostgreSQL database and schema.
+
+    Args:
+        conninfo: the libpq connection string.
+        schema: the schema holding the store's tables (created when missing), or ``None`` for
+            the connection's default ``search_path``.
+        description: how to name the database in messages, without secrets.
+        pool_min: connections kept open.
+        pool_max: most connections open at once; more callers wait for one.
+    """
+
+    dialect: Dialect = POSTGRESQL
+    kind: Literal["embedded", "server"] = "server"
+
+    def __init__(
+        self,
+        conninfo: str,
+        *,
+        schema: str | None,
+        description: str,
+        pool_min: int = 1,
+        pool_max: int = 10,
+    ) -> None:
+        self._description = description
+        self._conninfo = conninfo
+        self.schema = schema
+        self._closed = False
+        self._written = 0
+        self._analyze_at = _FIRST_ANALYZE
+        self._stats_lock = threading.Lock()
+        timeout = float(conninfo_to_dict(conninfo).get("connect_timeout") or 10)
+        self._prepare_schema()
+        self._pool: psycopg_pool.ConnectionPool[psycopg.Connection[Any]] = (
+            psycopg_pool.ConnectionPool(
+                conninfo,
+                min_size=min(pool_min, pool_max),
+                max_size=pool_max,
+                open=False,
+                configure=self._configure,
+                name="caseport",
+            )
+        )
+        try:
+            self._pool.open(wait=True, timeout=timeout)
+        except psycopg.Error as exc:
+            self._pool.close()
+            raise postgres_error(exc) from exc
+
+    @classmethod
+    def from_options(cls, url: str, options: Mapping[str, str], description: str) -> PostgresEngine:
+        """Build an engine from a ``postgresql://`` URL and its options.
+
+        Options: ``schema``, ``pool_min`` (default 1), ``pool_max`` (default 10); any other is
+        passed to libpq (``sslmode``, ``connect_timeout``, ``application_name``, ...).
+
+        Raises:
+            ConfigurationError: a bad option.
+            Unavailable: the server cannot be reached.
+            PermissionDenied: the server refused the credentials.
+        """
+        pool_max = _pool_size(options, "pool_max", 10)
+        return cls(
+            _conninfo(url, options),
+            schema=_schema_name(options),
+            description=description,
+            pool_min=_pool_size(options, "pool_min", 1),
+            pool_max=pool_max,
+        )
+
+    def _prepare_schema(self) -> None:
+        """Check the server answers, and create the schema when asked for one that is missing."""
+        try:
+            with psycopg.connect(self._conninfo) as connection:
+                if self.schema is not None:
+                    connection.execute(
+                        "SELECT pg_advisory_xact_lock(%s)", (_advisory_key(self.schema),)
+                    )
+                    connection.execute(
+                        pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
+                            pgsql.Identifier(self.schema)
+                        )
+                    )
+        except psycopg.Error as exc:
+            raise postgres_connect_error(exc) from exc
+
+    def _configure(self, connection: psycopg.Connection[Any]) -> None:
+        if self.schema is not None:
+            connection.execute(
+                pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self.schema))
+            )
+        connection.commit()
+
+    def run(self, work: Callable[[Session], T], *, write: bool) -> T:
+        """See :meth:`Engine.run`."""
+        for attempt in range(1, MAX_ATTEMPTS + 1):
+            try:
+                with self._pool.connection() as connection, connection.cursor() as cursor:
+                    if not write:
+                        cursor.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                    return work(PostgresSession(cursor, self.schema or "public"))
+            except _RETRYABLE as exc:
+                if attempt == MAX_ATTEMPTS:
+                    raise TransientError(
+                        f"PostgreSQL kept aborting the transaction ({exc.sqlstate}) after "
+                        f"{MAX_ATTEMPTS} attempts; try again later"
+                    ) from exc
+                time.sleep(random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)))
+            except psycopg.Error as exc:
+                raise postgres_error(exc) from exc
+            except UnicodeEncodeError as exc:
+                # Only a value that bypassed the models (a tampered cursor, say) can get here.
+                raise ValidationFailed("text must be valid Unicode (no lone surrogates)") from exc
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def stream(
+        self, statements: Sequence[Fragment], *, chunk: int = 500
+    ) -> Iterator[tuple[int, Row]]:
+        """See :meth:`Engine.stream`: server-side cursors in one read-only snapshot."""
+        try:
+            with self._pool.connection() as connection:
+                with connection.cursor() as setup:
+                    setup.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+                for index, statement in enumerate(statements):
+                    text, values = _sql(statement, ())
+                    with connection.cursor(name=f"caseport_stream_{index}") as cursor:
+                        cursor.itersize = chunk
+                        cursor.execute(text, values)
+                        while rows := cursor.fetchmany(chunk):
+                            for row in rows:
+                                yield index, row
+        except psycopg.Error as exc:
+            raise postgres_error(exc) from exc
+
+    def wrote(self, rows: int) -> None:
+        """See :meth:`Engine.wrote`: ``ANALYZE`` each time this store's writes double.
+
+        A bulk load outruns autovacuum, and a planner that still believes the tables empty
+        turns index lookups into sequential scans. Doubling keeps the number of ANALYZE runs
+        logarithmic in the rows loaded.
+        """
+        with self._stats_lock:
+            self._written += rows
+            if self._written < self._analyze_at:
+                return
+            self._analyze_at = 2 * self._written
+        self.run(lambda session: session.execute(_ANALYZE), write=True)
+
+    def describe(self) -> str:
+        """See :meth:`Engine.describe`."""
+        where = f" schema {self.schema}" if self.schema else ""
+        return f"PostgreSQL {self._description}{where}"
+
+    def close(self) -> None:
+        """See :meth:`Engine.close`."""
+        if not self._closed:
+            self._closed = True
+            self._pool.close()

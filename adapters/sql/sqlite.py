@@ -1,0 +1,281 @@
+"""The SQLite engine: a file in WAL mode shared safely by threads and processes.
+
+Each connection is used by one thread at a time (idle ones are kept for reuse) and is set up
+with ``journal_mode=WAL`` (readers never block the writer), ``busy_timeout`` (a writer waits for
+the lock instead of failing), ``foreign_keys=ON`` and the configured ``synchronous`` level.
+Transactions are explicit: the driver's own transaction handling is switched off
+(``isolation_level=None``) and every unit of work runs between ``BEGIN IMMEDIATE`` (writes take
+the write lock before reading, so a read-modify-write cannot be overtaken) or ``BEGIN`` (reads
+see one snapshot) and ``COMMIT``.
+"""
+
+from __future__ import annotations
+
+import sqlite3
+import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import closing, contextmanager, suppress
+from pathlib import Path
+from typing import Any, Final, Literal, TypeVar
+from urllib.parse import unquote, urlsplit
+
+from adapters.sql.dialects import SQLITE, Dialect, Fragment
+from adapters.sql.engine import Engine, Row, Session
+from adapters.sql.errors import sqlite_error
+from contracts.errors import ConfigurationError, ValidationFailed
+
+__all__ = ["SqliteEngine", "sqlite_path"]
+
+T = TypeVar("T")
+
+SYNCHRONOUS_LEVELS: Final = ("off", "normal", "full", "extra")
+DEFAULT_BUSY_TIMEOUT_MS: Final = 10_000
+DEFAULT_SYNCHRONOUS: Final = "full"
+_CACHE_KIB: Final = 32 * 1024
+
+
+def sqlite_path(url: str) -> Path:
+    """The database file named by a ``sqlite:///`` URL, made absolute against the cwd.
+
+    ``sqlite:///caseport.db`` is ``./caseport.db``; ``sqlite:////var/lib/x.db`` is absolute.
+
+    Raises:
+        ConfigurationError: the URL names a host, no file, or an in-memory database.
+    """
+    parts = urlsplit(url)
+    if parts.netloc:
+        raise ConfigurationError(
+            f"sqlite URLs name a local file and no host: sqlite:///relative.db or "
+            f"sqlite:////absolute/path.db (got host {parts.netloc!r})"
+        )
+    raw = unquote(parts.path)
+    path = raw[1:] if raw.startswith("/") else raw
+    if not path:
+        raise ConfigurationError("a sqlite URL needs a file path, e.g. sqlite:///caseport.db")
+    if path == ":memory:" or path.startswith("file:"):
+        raise ConfigurationError(
+            "in-memory SQLite is not supported; use memory:// for a store that lives in memory"
+        )
+    return Path.cwd() / path
+
+
+def _sql(statement: str | Fragment, params: Sequence[Any]) -> tuple[str, Sequence[Any]]:
+    if isinstance(statement, Fragment):
+        return statement.sql, statement.params
+    return statement, params
+
+
+class SqliteSession(Session):
+    """A transaction on one SQLite connection."""
+
+    dialect: Dialect = SQLITE
+
+    def __init__(self, cursor: sqlite3.Cursor) -> None:
+        self._cursor = cursor
+
+    def rows(self, sql: str | Fragment, params: Sequence[Any] = ()) -> list[Row]:
+        """See :meth:`Session.rows`."""
+        text, values = _sql(sql, params)
+        return self._cursor.execute(text, values).fetchall()
+
+    def execute(self, sql: str | Fragment, params: Sequence[Any] = ()) -> int:
+        """See :meth:`Session.execute`."""
+        text, values = _sql(sql, params)
+        return self._cursor.execute(text, values).rowcount
+
+    def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
+        """See :meth:`Session.executemany`."""
+        self._cursor.executemany(sql, rows)
+
+    def insert_rows(
+        self, table: str, columns: Sequence[str], rows: Sequence[Sequence[Any]]
+    ) -> None:
+        """See :meth:`Session.insert_rows`: one prepared INSERT run for every row."""
+        if rows:
+            marks = ", ".join("?" for _ in columns)
+            names = ", ".join(columns)
+            self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
+
+    def next_ids(self, table: str, count: int) -> list[int]:
+        """See :meth:`Session.next_ids`: safe because the write lock is held."""
+        row = self._cursor.execute(f"SELECT coalesce(max(rid), 0) FROM {table}").fetchone()
+        start = int(row[0]) + 1
+        return list(range(start, start + count))
+
+    def lock_for_migration(self) -> None:
+        """See :meth:`Session.lock_for_migration`: ``BEGIN IMMEDIATE`` already holds it."""
+
+
+class SqliteEngine(Engine):
+    """Connections to one SQLite file.
+
+    Args:
+        path: the database file; created on first use (its directory must exist).
+        busy_timeout_ms: how long a writer waits for another to finish before failing with
+            :class:`~contracts.errors.Unavailable`.
+        synchronous: SQLite's ``synchronous`` level; ``full`` (the default) makes every
+            committed transaction survive power loss, ``normal`` only a crash of the process.
+    """
+
+    dialect: Dialect = SQLITE
+    kind: Literal["embedded", "server"] = "embedded"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
+        synchronous: str = DEFAULT_SYNCHRONOUS,
+    ) -> None:
+        if synchronous not in SYNCHRONOUS_LEVELS:
+            raise ConfigurationError(f"synchronous must be one of {', '.join(SYNCHRONOUS_LEVELS)}")
+        if busy_timeout_ms < 0:
+            raise ConfigurationError("busy_timeout_ms must not be negative")
+        if not path.parent.is_dir():
+            raise ConfigurationError(
+                f"cannot create {path}: directory {path.parent} does not exist"
+            )
+        self.path = path
+        self._busy_timeout_ms = busy_timeout_ms
+        self._synchronous = synchronous
+        self._lock = threading.Lock()
+        self._idle: list[sqlite3.Connection] = []
+        self._open: set[sqlite3.Connection] = set()
+        self._closed = False
+        # Open one connection now so a bad path or a file that is not a database fails here.
+        with self._connection():
+            pass
+
+    @classmethod
+    def from_options(cls, url: str, options: Mapping[str, str]) -> SqliteEngine:
+        """Build an engine from a ``sqlite:///`` URL and its options.
+
+        Options: ``busy_timeout_ms`` (default 10000) and ``synchronous`` (default ``full``).
+
+        Raises:
+            ConfigurationError: a bad URL or option value.
+        """
+        timeout = options.get("busy_timeout_ms", str(DEFAULT_BUSY_TIMEOUT_MS))
+        try:
+            busy = int(timeout)
+        except ValueError:
+            raise ConfigurationError("busy_timeout_ms must be a whole number") from None
+        synchronous = options.get("synchronous", DEFAULT_SYNCHRONOUS).lower()
+        return cls(sqlite_path(url), busy_timeout_ms=busy, synchronous=synchronous)
+
+    @contextmanager
+    def _translated(self) -> Iterator[None]:
+        try:
+            yield
+        except sqlite3.Error as exc:
+            error = sqlite_error(exc)
+            if isinstance(error, ConfigurationError):
+                raise ConfigurationError(f"{error} (database file {self.path})") from exc
+            raise error from exc
+        except UnicodeEncodeError as exc:
+            # Only a value that bypassed the models (a tampered cursor, say) can get here.
+            raise ValidationFailed("text must be valid Unicode (no lone surrogates)") from exc
+
+    def _connect(self) -> sqlite3.Connection:
+        connection = sqlite3.connect(
+            self.path,
+            timeout=self._busy_timeout_ms / 1000,
+            isolation_level=None,
+            check_same_thread=False,
+        )
+        try:
+            for pragma in (
+                f"PRAGMA busy_timeout = {self._busy_timeout_ms}",
+                "PRAGMA journal_mode = WAL",
+                "PRAGMA foreign_keys = ON",
+                f"PRAGMA synchronous = {self._synchronous.upper()}",
+                f"PRAGMA cache_size = -{_CACHE_KIB}",
+                "PRAGMA temp_store = MEMORY",
+            ):
+                connection.execute(pragma).close()
+        except BaseException:
+            connection.close()
+            raise
+        return connection
+
+    @contextmanager
+    def _connection(self) -> Iterator[sqlite3.Connection]:
+        with self._translated():
+            with self._lock:
+                if self._closed:
+                    raise ConfigurationError("this store is closed")
+                connection = self._idle.pop() if self._idle else None
+            if connection is None:
+                connection = self._connect()
+                with self._lock:
+                    self._open.add(connection)
+        healthy = False
+        try:
+            yield connection
+            healthy = not connection.in_transaction
+        finally:
+            self._release(connection, healthy)
+
+    def _release(self, connection: sqlite3.Connection, healthy: bool) -> None:
+        with self._lock:
+            if healthy and not self._closed:
+                self._idle.append(connection)
+                return
+            self._open.discard(connection)
+        connection.close()
+
+    def run(self, work: Callable[[Session], T], *, write: bool) -> T:
+        """See :meth:`Engine.run`."""
+        with self._connection() as connection, closing(connection.cursor()) as cursor:
+            with self._translated():
+                cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
+            try:
+                with self._translated():
+                    result = work(SqliteSession(cursor))
+                    cursor.execute("COMMIT")
+            except BaseException:
+                if connection.in_transaction:
+                    # If even the rollback fails the connection is discarded on release; the
+                    # first error is the one worth reporting.
+                    with suppress(sqlite3.Error):
+                        connection.rollback()
+                raise
+            return result
+
+    def stream(
+        self, statements: Sequence[Fragment], *, chunk: int = 500
+    ) -> Iterator[tuple[int, Row]]:
+        """See :meth:`Engine.stream`: one read transaction, one snapshot in WAL mode."""
+        with self._connection() as connection, closing(connection.cursor()) as cursor:
+            with self._translated():
+                cursor.execute("BEGIN")
+            try:
+                for index, statement in enumerate(statements):
+                    with self._translated():
+                        cursor.execute(statement.sql, statement.params)
+                        rows = cursor.fetchmany(chunk)
+                    while rows:
+                        for row in rows:
+                            yield index, row
+                        with self._translated():
+                            rows = cursor.fetchmany(chunk)
+            finally:
+                # Also when the consumer stops early: end the snapshot before the connection
+                # goes back to the pool.
+                if connection.in_transaction:
+                    with suppress(sqlite3.Error):
+                        connection.rollback()
+
+    def describe(self) -> str:
+        """See :meth:`Engine.describe`."""
+        return f"SQLite {sqlite3.sqlite_version} file {self.path} (WAL)"
+
+    def close(self) -> None:
+        """See :meth:`Engine.close`."""
+        with self._lock:
+            self._closed = True
+            connections = list(self._open)
+            self._open.clear()
+            self._idle.clear()
+        for connection in connections:
+            connection.close()

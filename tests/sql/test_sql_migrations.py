@@ -1,0 +1,182 @@
+"""Schema versions: numbered migrations, upgrades that keep every record, and ``caseport db``."""
+
+from __future__ import annotations
+
+import json
+import multiprocessing
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from sql_data import T0, awkward_records
+from typer.testing import CliRunner
+
+import adapters.sql
+from adapters.memory import InMemoryCaseStore
+from adapters.sql.engine import Session
+from adapters.sql.schema import (
+    ENTITY_COLUMNS,
+    LINK_COLUMNS,
+    VALUE_COLUMNS,
+    entity_row,
+    entity_terms,
+    link_row,
+)
+from adapters.sql.writes import DOCUMENT_COLUMNS, value_rows
+from caseport.db_cli import app
+from caseport.generate import generate
+from contracts.errors import ConfigurationError
+from contracts.models import Entity, Link, Record
+from contracts.query import Eq, Prefix, SearchQuery, Text
+
+VERSION_ONE_ENTITY_COLUMNS = tuple(c for c in ENTITY_COLUMNS if c != "event_until")
+"""Schema 1 has every entity column of the head schema but ``event_until`` (migration 2)."""
+
+
+def write_as_version_one(url: str, records: list[Record]) -> None:
+    """Store records the way the first schema held them, without the current writer."""
+    engine = adapters.sql.open_engine(url)
+
+    def work(session: Session) -> None:
+        for rid, record in enumerate(records, start=1):
+            body = record.model_dump_json()
+            if isinstance(record, Entity):
+                terms = session.dialect.terms_value(entity_terms(record))
+                full = dict(zip(ENTITY_COLUMNS, entity_row(record, rid, body, terms), strict=True))
+                row = tuple(full[column] for column in VERSION_ONE_ENTITY_COLUMNS)
+                session.insert_rows("entities", VERSION_ONE_ENTITY_COLUMNS, [row])
+                values = value_rows(session, rid, record)
+                session.insert_rows("entity_values", VALUE_COLUMNS, values)
+                index = session.dialect.index_new_terms(rid, rid)
+                if index is not None:
+                    session.execute(index)
+            elif isinstance(record, Link):
+                session.insert_rows("links", LINK_COLUMNS, [link_row(record, body)])
+            else:
+                row = (record.RECORD_TYPE.value, record.id, record.version, body)
+                session.insert_rows("documents", DOCUMENT_COLUMNS, [row])
+
+    try:
+        engine.run(work, write=True)
+    finally:
+        engine.close()
+
+
+def test_a_new_database_is_created_at_version_zero_and_upgraded_to_head(sql_url: str) -> None:
+    """A new database has every migration pending; upgrade applies them once, in order."""
+    before = adapters.sql.status(sql_url)
+    assert (before.current, before.head) == (0, adapters.sql.HEAD)
+    assert [m.version for m in before.pending] == list(range(1, adapters.sql.HEAD + 1))
+    applied = adapters.sql.upgrade(sql_url)
+    assert [m.version for m in applied] == list(range(1, adapters.sql.HEAD + 1))
+    assert adapters.sql.upgrade(sql_url) == []
+    after = adapters.sql.status(sql_url)
+    assert after.up_to_date
+    assert [m.version for m in after.applied] == list(range(1, adapters.sql.HEAD + 1))
+
+
+def test_upgrade_can_stop_at_a_version(sql_url: str) -> None:
+    """upgrade(url, 1) applies only the first migration."""
+    assert [m.version for m in adapters.sql.upgrade(sql_url, 1)] == [1]
+    assert adapters.sql.status(sql_url).current == 1
+    with pytest.raises(ConfigurationError, match="no schema version"):
+        adapters.sql.upgrade(sql_url, adapters.sql.HEAD + 1)
+
+
+def test_a_first_schema_database_upgrades_and_keeps_every_record(sql_url: str) -> None:
+    """Records written under schema 1 read, search and line up on the timeline after upgrade."""
+    records = [*generate(150, seed=6), *awkward_records()]
+    adapters.sql.upgrade(sql_url, 1)
+    write_as_version_one(sql_url, records)
+    reference = InMemoryCaseStore(records)
+    with adapters.sql.from_url(sql_url, {}) as store:
+        assert adapters.sql.status(sql_url).up_to_date
+        assert list(store.export()) == list(reference.export())
+        for query in (
+            SearchQuery(filter=Text("street"), page_size=1000),
+            SearchQuery(filter=Eq("properties.flag", True)),
+            SearchQuery(filter=Prefix("aliases", "Jo")),
+        ):
+            assert store.search(query) == reference.search(query)
+        people = [r.id for r in records if isinstance(r, Entity)][:40]
+        for start in (None, T0 + timedelta(days=2)):
+            assert store.timeline(entity_ids=people, start=start) == reference.timeline(
+                entity_ids=people, start=start
+            )
+        assert store.timeline(entity_ids=["p-ascii", "p-unicode"]) == reference.timeline(
+            entity_ids=["p-ascii", "p-unicode"]
+        )
+
+
+def test_a_store_behind_is_refused_when_upgrades_are_off(sql_url: str) -> None:
+    """?upgrade=false refuses to use an old schema and names the command that fixes it."""
+    adapters.sql.upgrade(sql_url, 1)
+    with pytest.raises(ConfigurationError, match="caseport db upgrade"):
+        adapters.sql.from_url(sql_url, {"upgrade": "false"})
+    assert adapters.sql.status(sql_url).current == 1
+
+
+def test_a_schema_newer_than_the_code_is_refused(sql_url: str) -> None:
+    """A database recording an unknown later migration is not opened or changed."""
+    adapters.sql.upgrade(sql_url)
+    engine = adapters.sql.open_engine(sql_url)
+    try:
+        engine.run(
+            lambda s: s.execute(
+                "INSERT INTO schema_migrations (version, name, applied_at) VALUES (?, ?, ?)",
+                (99, "from the future", "2030-01-01"),
+            ),
+            write=True,
+        )
+    finally:
+        engine.close()
+    with pytest.raises(ConfigurationError, match="newer"):
+        adapters.sql.status(sql_url)
+    with pytest.raises(ConfigurationError, match="newer"):
+        adapters.sql.from_url(sql_url, {})
+
+
+def _open_and_count(url: str, ready: Any) -> None:
+    ready.wait()
+    with adapters.sql.from_url(url, {}) as store:
+        store.list_records(Entity)
+
+
+def test_processes_opening_a_new_database_together_migrate_it_once(sql_url: str) -> None:
+    """Four processes opening one new database record each migration exactly once."""
+    context = multiprocessing.get_context("spawn")
+    ready = context.Event()
+    workers = [context.Process(target=_open_and_count, args=(sql_url, ready)) for _ in range(4)]
+    for worker in workers:
+        worker.start()
+    ready.set()
+    for worker in workers:
+        worker.join(120)
+    assert [worker.exitcode for worker in workers] == [0, 0, 0, 0]
+    applied = adapters.sql.status(sql_url).applied
+    assert [m.version for m in applied] == list(range(1, adapters.sql.HEAD + 1))
+
+
+def test_the_db_commands_upgrade_and_report_the_schema(sqlite_url: str) -> None:
+    """The status and upgrade commands print JSON that tells the versions."""
+    runner = CliRunner()
+    pending = runner.invoke(app, ["status", sqlite_url, "--json"])
+    assert pending.exit_code == 0, pending.output
+    assert json.loads(pending.output)["current"] == 0
+    upgraded = runner.invoke(app, ["upgrade", sqlite_url, "--json"])
+    assert upgraded.exit_code == 0, upgraded.output
+    report = json.loads(upgraded.output)
+    assert [m["version"] for m in report["applied"]] == list(range(1, adapters.sql.HEAD + 1))
+    assert report["current"] == adapters.sql.HEAD
+    again = runner.invoke(app, ["upgrade", sqlite_url])
+    assert "nothing to do" in again.output
+    table = runner.invoke(app, ["status", sqlite_url])
+    assert "up to date" in table.output
+
+
+def test_the_db_commands_report_a_bad_url_as_one_line(tmp_path: Any) -> None:
+    """A URL naming a missing directory exits 2 with a one-line error."""
+    runner = CliRunner()
+    result = runner.invoke(app, ["status", f"sqlite:///{tmp_path}/missing/dir/x.db"])
+    assert result.exit_code == 2
+    assert "does not exist" in result.output

@@ -34,7 +34,7 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS: Final = 5
 """Most times one transaction is tried when it keeps meeting serialisation failures."""
-OWN_OPTIONS: Final = frozenset({"schema", "pool_min", "pool_max", "upgrade"})
+OWN_OPTIONS: Final = frozenset({"schema", "pool_min", "pool_max", "upgrade", "temporary"})
 """URL options the adapter reads; every other query parameter goes to libpq."""
 _RETRYABLE: Final = (
     psycopg.errors.SerializationFailure,
@@ -133,6 +133,13 @@ def _schema_name(options: Mapping[str, str]) -> str | None:
     return schema
 
 
+def _flag(options: Mapping[str, str], name: str) -> bool:
+    value = options.get(name, "false").lower()
+    if value not in ("true", "false"):
+        raise ConfigurationError(f"option {name} must be true or false, not {value[:20]!r}")
+    return value == "true"
+
+
 def _conninfo(url: str, options: Mapping[str, str]) -> str:
     """The libpq connection string: the URL without the adapter's own options."""
     parts = urlsplit(url)
@@ -183,7 +190,11 @@ class PostgresEngine(Engine):
         description: str,
         pool_min: int = 1,
         pool_max: int = 10,
+        temporary: bool = False,
     ) -> None:
+        if temporary and schema in (None, "public"):
+            raise ConfigurationError("temporary=true needs its own schema (?schema=NAME)")
+        self._temporary = temporary
         self._description = description
         self._conninfo = conninfo
         self.schema = schema
@@ -213,8 +224,10 @@ class PostgresEngine(Engine):
     def from_options(cls, url: str, options: Mapping[str, str], description: str) -> PostgresEngine:
         """Build an engine from a ``postgresql://`` URL and its options.
 
-        Options: ``schema``, ``pool_min`` (default 1), ``pool_max`` (default 10); any other is
-        passed to libpq (``sslmode``, ``connect_timeout``, ``application_name``, ...).
+        Options: ``schema``, ``pool_min`` (default 1), ``pool_max`` (default 10),
+        ``temporary`` (``true`` drops the schema and everything in it when the store closes: for
+        conformance runs and tests with ``?schema=c_{uid}``); any other is passed to libpq
+        (``sslmode``, ``connect_timeout``, ``application_name``, ...).
 
         Raises:
             ConfigurationError: a bad option.
@@ -228,6 +241,7 @@ class PostgresEngine(Engine):
             description=description,
             pool_min=_pool_size(options, "pool_min", 1),
             pool_max=pool_max,
+            temporary=_flag(options, "temporary"),
         )
 
     def _prepare_schema(self) -> None:
@@ -318,3 +332,14 @@ class PostgresEngine(Engine):
         if not self._closed:
             self._closed = True
             self._pool.close()
+            if self._temporary and self.schema is not None:
+                self._drop_schema(self.schema)
+
+    def _drop_schema(self, schema: str) -> None:
+        try:
+            with psycopg.connect(self._conninfo, autocommit=True) as connection:
+                connection.execute(
+                    pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(pgsql.Identifier(schema))
+                )
+        except psycopg.Error as exc:
+            raise postgres_error(exc) from exc

@@ -6,7 +6,7 @@ requires of a native implementation, so the conformance kit holds both to the sa
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -15,10 +15,25 @@ from contracts.models.entities import Entity, EntityKind
 from contracts.models.links import Link
 from contracts.results import Direction, Hop, Path, Subgraph, TimelineEntry
 
-__all__ = ["Expander", "neighbourhood", "reverse", "shortest_paths", "timeline"]
+__all__ = [
+    "Expander",
+    "LayerExpander",
+    "Step",
+    "neighbourhood",
+    "reverse",
+    "shortest_paths",
+    "shortest_paths_by_layer",
+    "timeline",
+]
 
 Expander = Callable[[str, Direction], list[Hop]]
 """One-hop expansion of an entity id in a direction, with link-type filters already bound."""
+
+Step = tuple[str, str, str, EntityKind]
+"""One hop found while expanding a layer: (from entity id, link id, neighbour id, its kind)."""
+
+LayerExpander = Callable[[Sequence[str], Direction], Iterable[Step]]
+"""Expansion of a whole frontier at once, for backends that answer a layer in one query."""
 
 
 def reverse(direction: Direction) -> Direction:
@@ -90,22 +105,22 @@ class _Search:
         self.distance[self.origin] = 0
         self.frontier = [self.origin]
 
-    def advance(self, expand: Expander, admits: Callable[[Entity], bool]) -> None:
+    def advance(
+        self, expand_layer: LayerExpander, admits: Callable[[str, EntityKind], bool]
+    ) -> None:
         """Expand the whole current frontier by one layer."""
         self.depth += 1
         reached: list[str] = []
-        for node in self.frontier:
-            for hop in expand(node, self.direction):
-                neighbour = hop.neighbour.id
-                if not admits(hop.neighbour):
-                    continue
-                known = self.distance.get(neighbour)
-                if known is None:
-                    self.distance[neighbour] = self.depth
-                    reached.append(neighbour)
-                    known = self.depth
-                if known == self.depth:
-                    self.edges.setdefault(neighbour, set()).add((hop.link.id, node))
+        for node, link_id, neighbour, kind in expand_layer(self.frontier, self.direction):
+            if not admits(neighbour, kind):
+                continue
+            known = self.distance.get(neighbour)
+            if known is None:
+                self.distance[neighbour] = self.depth
+                reached.append(neighbour)
+                known = self.depth
+            if known == self.depth:
+                self.edges.setdefault(neighbour, set()).add((link_id, node))
         self.frontier = sorted(reached)
 
 
@@ -127,26 +142,58 @@ def shortest_paths(
     Paths come in the order of their steps, each step compared by entity id then link id, and
     at most ``max_paths`` are returned.
     """
-    if source.id == target.id:
-        return [Path(entity_ids=(source.id,), link_ids=())]
 
-    def admits(entity: Entity) -> bool:
-        return entity.id in (source.id, target.id) or _admits(via_kinds, entity)
+    def expand_layer(frontier: Sequence[str], towards: Direction) -> Iterator[Step]:
+        for node in frontier:
+            for hop in expand(node, towards):
+                yield node, hop.link.id, hop.neighbour.id, hop.neighbour.kind
 
-    forward = _Search(source.id, direction)
-    backward = _Search(target.id, reverse(direction))
+    return shortest_paths_by_layer(
+        source.id,
+        target.id,
+        expand_layer,
+        max_depth=max_depth,
+        direction=direction,
+        via_kinds=via_kinds,
+        max_paths=max_paths,
+    )
+
+
+def shortest_paths_by_layer(
+    source_id: str,
+    target_id: str,
+    expand_layer: LayerExpander,
+    *,
+    max_depth: int,
+    direction: Direction,
+    via_kinds: frozenset[EntityKind] | None,
+    max_paths: int,
+) -> list[Path]:
+    """:func:`shortest_paths` over a backend that expands a whole frontier per call.
+
+    Both ids must exist. Gives exactly the paths, in exactly the order, that
+    :func:`shortest_paths` gives.
+    """
+    if source_id == target_id:
+        return [Path(entity_ids=(source_id,), link_ids=())]
+
+    def admits(entity_id: str, kind: EntityKind) -> bool:
+        return entity_id in (source_id, target_id) or via_kinds is None or kind in via_kinds
+
+    forward = _Search(source_id, direction)
+    backward = _Search(target_id, reverse(direction))
     while forward.depth + backward.depth < max_depth:
         if not forward.frontier or not backward.frontier:
             return []
         side = forward if len(forward.frontier) <= len(backward.frontier) else backward
-        side.advance(expand, admits)
+        side.advance(expand_layer, admits)
         middles = sorted(
             node
             for node, distance in forward.distance.items()
             if distance == forward.depth and backward.distance.get(node) == backward.depth
         )
         if middles:
-            return list(_enumerate(source.id, forward, backward, middles, max_paths))
+            return list(_enumerate(source_id, forward, backward, middles, max_paths))
     return []
 
 

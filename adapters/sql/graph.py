@@ -9,14 +9,13 @@ membership, same path order), which the tests compare on random graphs.
 from __future__ import annotations
 
 from collections.abc import Iterator, Sequence
-from dataclasses import dataclass, field
 from datetime import datetime
 
 from adapters.sql.codec import decode_entity, decode_link
 from adapters.sql.dialects import FALSE, Fragment
 from adapters.sql.engine import Session
 from adapters.sql.schema import instant
-from contracts.emulation import reverse
+from contracts.emulation import Step, shortest_paths_by_layer
 from contracts.errors import ValidationFailed
 from contracts.models.entities import Entity, EntityKind
 from contracts.results import Direction, Hop, Path, Subgraph, TimelineEntry
@@ -156,51 +155,6 @@ def neighbourhood(
     )
 
 
-@dataclass
-class _Side:
-    """One side of the bidirectional search: distances and the DAG edges toward its origin."""
-
-    origin: str
-    direction: Direction
-    distance: dict[str, int] = field(default_factory=dict)
-    edges: dict[str, set[tuple[str, str]]] = field(default_factory=dict)
-    frontier: list[str] = field(default_factory=list)
-    depth: int = 0
-
-    def __post_init__(self) -> None:
-        self.distance[self.origin] = 0
-        self.frontier = [self.origin]
-
-    def advance(
-        self,
-        session: Session,
-        link_types: frozenset[str] | None,
-        via_kinds: frozenset[str] | None,
-        endpoints: tuple[str, str],
-    ) -> None:
-        """Expand the whole frontier by one layer with one query."""
-        self.depth += 1
-        statement = _hops_sql(
-            session,
-            self.frontier,
-            self.direction,
-            link_types,
-            None,
-            "{node} AS node, l.id, n.id, n.kind",
-        )
-        reached: list[str] = []
-        for node, link_id, neighbour, kind in session.rows(statement):
-            if via_kinds is not None and kind not in via_kinds and neighbour not in endpoints:
-                continue
-            known = self.distance.get(neighbour)
-            if known is None:
-                self.distance[neighbour] = known = self.depth
-                reached.append(neighbour)
-            if known == self.depth:
-                self.edges.setdefault(neighbour, set()).add((str(link_id), str(node)))
-        self.frontier = sorted(reached)
-
-
 def shortest_paths(
     session: Session,
     source: Entity,
@@ -213,73 +167,26 @@ def shortest_paths(
 ) -> list[Path]:
     """All shortest paths, as :func:`contracts.emulation.shortest_paths` defines them.
 
-    A bidirectional breadth-first search advancing the smaller frontier a layer at a time;
-    paths come in the order of their steps, each compared by entity id then link id.
+    The layer's bidirectional search itself is reused; each layer of either side is one query
+    over the indexed link endpoints for its whole frontier.
     """
-    if source.id == target.id:
-        return [Path(entity_ids=(source.id,), link_ids=())]
-    kinds = _kinds(via_kinds)
-    endpoints = (source.id, target.id)
-    forward = _Side(source.id, direction)
-    backward = _Side(target.id, reverse(direction))
-    while forward.depth + backward.depth < max_depth:
-        if not forward.frontier or not backward.frontier:
-            return []
-        side = forward if len(forward.frontier) <= len(backward.frontier) else backward
-        side.advance(session, link_types, kinds, endpoints)
-        middles = sorted(
-            node
-            for node, distance in forward.distance.items()
-            if distance == forward.depth and backward.distance.get(node) == backward.depth
+
+    def expand_layer(frontier: Sequence[str], towards: Direction) -> Iterator[Step]:
+        statement = _hops_sql(
+            session, frontier, towards, link_types, None, "{node} AS node, l.id, n.id, n.kind"
         )
-        if middles:
-            return list(_paths(source.id, forward, backward, middles, max_paths))
-    return []
+        for node, link_id, neighbour, kind in session.rows(statement):
+            yield str(node), str(link_id), str(neighbour), EntityKind(kind)
 
-
-def _paths(
-    source_id: str, forward: _Side, backward: _Side, middles: list[str], max_paths: int
-) -> Iterator[Path]:
-    """Walk the DAG of shortest paths from the source in step order, up to ``max_paths``."""
-    steps: dict[str, set[tuple[str, str]]] = {}
-    pending, seen = list(middles), set(middles)
-    while pending:
-        node = pending.pop()
-        for link_id, parent in forward.edges.get(node, ()):
-            steps.setdefault(parent, set()).add((node, link_id))
-            if parent not in seen:
-                seen.add(parent)
-                pending.append(parent)
-    pending, seen = list(middles), set(middles)
-    while pending:
-        node = pending.pop()
-        for link_id, child in backward.edges.get(node, ()):
-            steps.setdefault(node, set()).add((child, link_id))
-            if child not in seen:
-                seen.add(child)
-                pending.append(child)
-    ordered = {node: sorted(options) for node, options in steps.items()}
-    total = forward.depth + backward.depth
-    produced = 0
-    entity_path = [source_id]
-    link_path: list[str] = []
-
-    def walk(node: str) -> Iterator[Path]:
-        nonlocal produced
-        if len(link_path) == total:
-            produced += 1
-            yield Path(entity_ids=tuple(entity_path), link_ids=tuple(link_path))
-            return
-        for child, link_id in ordered.get(node, ()):
-            if produced >= max_paths:
-                return
-            entity_path.append(child)
-            link_path.append(link_id)
-            yield from walk(child)
-            entity_path.pop()
-            link_path.pop()
-
-    yield from walk(source_id)
+    return shortest_paths_by_layer(
+        source.id,
+        target.id,
+        expand_layer,
+        max_depth=max_depth,
+        direction=direction,
+        via_kinds=via_kinds,
+        max_paths=max_paths,
+    )
 
 
 def _window(start: datetime | None, end: datetime | None, alias: str) -> Fragment:

@@ -7,6 +7,7 @@ every run.
 
 from __future__ import annotations
 
+import random
 from collections.abc import Iterable
 from datetime import UTC, datetime, timedelta
 from typing import Any, Final
@@ -40,6 +41,10 @@ _SUBTYPES: Final = {
     EntityKind.LOCATION: "address",
     EntityKind.EVENT: "crime",
 }
+
+
+SHUFFLED_25: Final = tuple(random.Random(25).sample(range(25), 25))
+"""A fixed shuffle of 0..24, so records are not written in the order they are listed."""
 
 
 def at(hours: float = 0) -> datetime:

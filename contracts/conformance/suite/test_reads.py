@@ -12,35 +12,6 @@ from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.store import CaseStore
 
-# A fixed shuffle of 0..24, so records are not written in the order they are listed.
-_SHUFFLED = [
-    17,
-    3,
-    22,
-    9,
-    0,
-    14,
-    6,
-    19,
-    11,
-    24,
-    2,
-    8,
-    21,
-    13,
-    5,
-    16,
-    1,
-    23,
-    10,
-    7,
-    18,
-    4,
-    15,
-    12,
-    20,
-]
-
 
 def _pages(store: CaseStore, page_size: int) -> list[list[str]]:
     pages: list[list[str]] = []
@@ -92,7 +63,7 @@ def test_get_many_refuses_more_than_50000_ids(store: CaseStore) -> None:
 def test_listing_pages_through_every_record_once_in_id_order(store: CaseStore) -> None:
     """25 entities in pages of 7 come as 7, 7, 7 and 4, in id order, each once."""
     names = data.ids("e", 25)
-    for number in _SHUFFLED:
+    for number in data.SHUFFLED_25:
         store.create(data.entity(names[number]))
     pages = _pages(store, 7)
     assert [len(page) for page in pages] == [7, 7, 7, 4]

@@ -32,34 +32,6 @@ FILTER = pytest.mark.capability(Capability.SEARCH_FILTER)
 TEXT = pytest.mark.capability(Capability.SEARCH_FILTER, Capability.SEARCH_TEXT)
 ORDER = pytest.mark.capability(Capability.SEARCH_ORDER)
 
-_SHUFFLED = [
-    17,
-    3,
-    22,
-    9,
-    0,
-    14,
-    6,
-    19,
-    11,
-    24,
-    2,
-    8,
-    21,
-    13,
-    5,
-    16,
-    1,
-    23,
-    10,
-    7,
-    18,
-    4,
-    15,
-    12,
-    20,
-]
-
 
 def _found(store: CaseStore, condition: Filter | None = None, *order: OrderKey) -> list[str]:
     query = SearchQuery(filter=condition, order_by=order, page_size=1000)
@@ -486,7 +458,7 @@ def test_paging_a_search_returns_each_entity_once_in_order(
 ) -> None:
     """Following cursors over 25 entities yields each exactly once, in the query's order."""
     rows = _paging_rows()
-    for number in _SHUFFLED:
+    for number in data.SHUFFLED_25:
         store.create(rows[number])
     want = [entity.id for entity in expected(rows)]
     query = SearchQuery(order_by=order_by, page_size=page_size)

@@ -13,6 +13,7 @@ from adapters._registry import (
     known_schemes,
     register_adapter,
 )
+from adapters._registry import resolve as resolve_adapter
 from adapters.config import DEFAULT_NOTE, DEFAULT_URL, StoreSettings, load_settings
 from adapters.faults import FaultInjector, FaultPlan
 from adapters.memory import InMemoryCaseStore
@@ -33,5 +34,6 @@ __all__ = [
     "load_settings",
     "redact_url",
     "register_adapter",
+    "resolve_adapter",
     "split_url",
 ]

@@ -28,6 +28,8 @@ from adapters import (
     known_schemes,
     load_settings,
     redact_url,
+    resolve_adapter,
+    split_url,
 )
 from adapters.config import DEFAULT_NOTE
 from caseport import db_cli, query_commands
@@ -374,6 +376,7 @@ def conformance(
 
     if report is not None:
         _check_report_path(report)
+    _check_store_opens(url)
     result = run_conformance(url, report_path=report, verbose=verbose)
     console = stdout_console()
     print_report(console, result)
@@ -395,6 +398,19 @@ for _name, _command in (
     app.command(
         _name, rich_help_panel="Query a store", epilog=EXIT_CODES_HELP, cls=CaseportCommand
     )(_command)
+
+
+def _check_store_opens(url: str) -> None:
+    """Fail in one line, before the kit runs, when no installed adapter can serve ``url``.
+
+    Only the adapter is looked up (scheme and optional dependencies); no store is opened, so
+    nothing is created on the server the kit is about to test.
+
+    Raises:
+        ConfigurationError: unknown scheme, or the adapter's extra is not installed.
+    """
+    scheme, _ = split_url(url)
+    resolve_adapter(scheme)
 
 
 def _check_report_path(path: Path) -> None:

@@ -389,7 +389,10 @@ def _step_conformance(console: Console, url: str) -> bool:
         "contract (contracts/SPEC.md); the same kit runs against any vendor.",
     )
     kit_url = fresh_store_url(url)
-    console.print(plain(f"Each test gets a new, empty store from {redact_url(kit_url)}."))
+    where = redact_url(kit_url)
+    if "{tmp}" in kit_url:
+        where += ", {tmp} being a new temporary directory for each test"
+    console.print(plain(f"Each test gets a new, empty store from {where}."))
     with console.status("running the conformance kit…"):
         report = run_conformance(kit_url)
     print_report(console, report)
@@ -487,6 +490,6 @@ def run_demo(options: DemoOptions, console: Console) -> bool:
     console.rule(Text(f"Finished in {elapsed:.1f} s", style="bold"), align="left")
     console.print(
         "Next: caseport generate --entities 2000 --output case.jsonl, then "
-        "caseport search 'memory://?load=case.jsonl' --text smith"
+        "caseport search 'memory://?load=case.jsonl' --kind PERSON --limit 5"
     )
     return ok

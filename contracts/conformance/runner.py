@@ -48,8 +48,8 @@ def run_conformance(
 ) -> ConformanceReport:
     """Run the conformance suite against the store at ``url`` in this process.
 
-    The run ignores the pytest configuration of the working directory, so a project's own
-    options cannot change the verdict.
+    The run ignores the pytest configuration and the ``conftest.py`` files of the working
+    directory, so a project's own options and hooks cannot change the verdict.
 
     Args:
         url: the store URL; ``{tmp}`` and ``{uid}`` are filled in afresh for every store.
@@ -73,6 +73,11 @@ def run_conformance(
             *plugin_arguments(),
             "-p",
             "no:cacheprovider",
+            # conftest.py files of the working directory must not touch the verdict; the
+            # suite's own conftest is loaded explicitly instead.
+            "--noconftest",
+            "-p",
+            "contracts.conformance.suite.conftest",
             "-c",
             str(ini),
             "--rootdir",

@@ -97,7 +97,7 @@ def kit(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Path | None]]:
         verbose: bool = False,
     ) -> ConformanceReport:
         calls.append((url, report_path))
-        report = fake_report(failed=url == "fake://broken")
+        report = fake_report(failed=url == "memory://?seed=13")
         if report_path is not None:
             write_report(report, report_path)
         return report
@@ -110,7 +110,7 @@ def test_failed_requirements_are_listed_with_their_reason_and_exit_1(
     kit: list[tuple[str, Path | None]],
 ) -> None:
     """A failing requirement is named with its test's reason, and the command exits 1."""
-    result = runner.invoke(app, ["conformance", "fake://broken"], env=WIDE)
+    result = runner.invoke(app, ["conformance", "memory://?seed=13"], env=WIDE)
     assert result.exit_code == 1
     out = result.stdout
     assert "Requirements by area" in out
@@ -118,7 +118,7 @@ def test_failed_requirements_are_listed_with_their_reason_and_exit_1(
     assert "GRA-004" in out
     assert "test_all_shortest_paths: expected 2 paths, got 1" in out
     assert "NOT CONFORMANT: 1 of 3 requirements passed, 1 failed." in out
-    assert kit == [("fake://broken", None)]
+    assert kit == [("memory://?seed=13", None)]
 
 
 def test_a_passing_run_exits_0_and_writes_the_report(
@@ -126,7 +126,7 @@ def test_a_passing_run_exits_0_and_writes_the_report(
 ) -> None:
     """A conformant adapter exits 0; --report leaves a JSON report that reads back."""
     target = tmp_path / "report.json"
-    result = runner.invoke(app, ["conformance", "fake://good", "--report", str(target)], env=WIDE)
+    result = runner.invoke(app, ["conformance", "memory://", "--report", str(target)], env=WIDE)
     assert result.exit_code == 0, result.output
     assert "CONFORMANT: 2 of 3 requirements passed." in result.stdout
     assert "Failed requirements" not in result.stdout
@@ -136,7 +136,7 @@ def test_a_passing_run_exits_0_and_writes_the_report(
 
 def test_area_table_counts_each_status_per_area(kit: list[tuple[str, Path | None]]) -> None:
     """Each area row counts its requirements by status; the footer gives the totals."""
-    result = runner.invoke(app, ["conformance", "fake://broken"], env=WIDE)
+    result = runner.invoke(app, ["conformance", "memory://?seed=13"], env=WIDE)
     rows = {
         line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
         for line in result.stdout.splitlines()
@@ -184,8 +184,20 @@ def test_failure_reasons_that_look_like_markup_are_shown_as_written(
         return report
 
     monkeypatch.setattr(conformance_runner, "run_conformance", run)
-    result = runner.invoke(app, ["conformance", "fake://broken"], env=WIDE)
+    result = runner.invoke(app, ["conformance", "memory://?seed=13"], env=WIDE)
     assert result.exit_code == 1
     assert f"test_all_shortest_paths: {reason}" in result.stdout
     assert "Labels like [red]this[/red] round-trip." in result.stdout
     assert "Error" not in result.output
+
+
+def test_a_url_no_adapter_serves_fails_in_one_line_before_the_kit_runs(
+    tmp_path: Path,
+) -> None:
+    """An unknown scheme is a configuration error (exit 2) and no report is written."""
+    report = tmp_path / "r.json"
+    result = runner.invoke(app, ["conformance", "nosuch://", "--report", str(report)])
+    assert result.exit_code == 2
+    assert "no adapter for URL scheme 'nosuch'" in result.output
+    assert "Traceback" not in result.output
+    assert not report.exists()

@@ -63,3 +63,23 @@ def test_the_plugin_is_named_with_p_only_when_pytest_would_not_load_it() -> None
     """With autoloading disabled the plugin is always passed explicitly."""
     assert plugin_arguments({"PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}) == ["-p", PLUGIN_MODULE]
     assert plugin_arguments() in ([], ["-p", PLUGIN_MODULE])
+
+
+def test_conftest_files_of_the_working_directory_cannot_change_the_verdict(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A conftest.py that skips everything, in the directory the kit runs from, is ignored."""
+    sabotage = (
+        "import pytest\n\n"
+        "def pytest_collection_modifyitems(items):\n"
+        "    for item in items:\n"
+        "        item.add_marker(pytest.mark.skip(reason='sabotage'))\n"
+    )
+    (tmp_path / "tests").mkdir()
+    (tmp_path / "conftest.py").write_text(sabotage, encoding="utf-8")
+    (tmp_path / "tests" / "conftest.py").write_text(sabotage, encoding="utf-8")
+    monkeypatch.chdir(tmp_path)
+    report = run_conformance("memory://", extra_args=["-k", "client_chosen_ids_are_kept"])
+    assert report.passed
+    assert report.summary.passed > 0
+    assert report.summary.failed == 0

@@ -26,7 +26,7 @@ from typing import TYPE_CHECKING, Annotated, Final, Literal, Self
 from pydantic import Field, model_validator
 
 from contracts.errors import ValidationFailed
-from contracts.models._fields import check_clean_text, to_utc
+from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text, to_utc
 from contracts.models.common import StrictModel
 
 __all__ = [
@@ -184,6 +184,9 @@ def _check_value(field: str, value: Comparable) -> Comparable:
     """Check ``value`` suits ``field`` and put datetimes in UTC."""
     if isinstance(value, str):
         check_clean_text(value)
+    out_of_range = isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX
+    if out_of_range and not isinstance(value, bool):
+        raise ValueError(f"{field}: integers are compared within the 64-bit signed range")
     spec = field_spec(field)
     if spec is None:
         if isinstance(value, datetime):

@@ -16,7 +16,10 @@ from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StrictFlo
 
 __all__ = [
     "MAX_LIST_ITEMS",
+    "INT64_MAX",
+    "INT64_MIN",
     "Code",
+    "Int64",
     "LongText",
     "Name",
     "PartialDate",
@@ -33,6 +36,9 @@ __all__ = [
 
 MAX_LIST_ITEMS: Final = 200
 """Upper bound on any list inside a record (aliases, members, custody events, ...)."""
+
+INT64_MIN: Final = -(2**63)
+INT64_MAX: Final = 2**63 - 1
 
 MAX_PROPERTIES: Final = 200
 """Upper bound on the number of free properties on one record."""
@@ -117,7 +123,10 @@ PartialDate = Annotated[
 Sha256Hex = Annotated[str, Field(strict=True, pattern=r"^[0-9a-f]{64}$")]
 UtcDatetime = Annotated[AwareDatetime, Field(strict=True), AfterValidator(to_utc)]
 
-_Scalar = Annotated[str, Field(strict=True, max_length=10_000), _Clean] | StrictInt | StrictBool
+Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
+"""An integer every backend stores exactly (SQLite INTEGER, PostgreSQL bigint, Foundry long)."""
+
+_Scalar = Annotated[str, Field(strict=True, max_length=10_000), _Clean] | Int64 | StrictBool
 _FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]
 PropertyValue = _Scalar | _FiniteFloat
 Properties = Annotated[

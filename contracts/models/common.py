@@ -8,7 +8,7 @@ from typing import Any, ClassVar, Literal, Self
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from contracts.ids import new_id
-from contracts.models._fields import MAX_LIST_ITEMS, Name, RecordId, Text, UtcDatetime
+from contracts.models._fields import INT64_MAX, MAX_LIST_ITEMS, Name, RecordId, Text, UtcDatetime
 from contracts.validation import validated
 
 __all__ = [
@@ -141,7 +141,7 @@ class Record(StrictModel):
     id: RecordId = Field(default_factory=new_id)
     markings: Markings = Field(default_factory=Markings)
     provenance: tuple[Provenance, ...] = Field(default=(), max_length=MAX_LIST_ITEMS)
-    version: int = Field(default=1, ge=1, strict=True)
+    version: int = Field(default=1, ge=1, le=INT64_MAX, strict=True)
     created_at: UtcDatetime | None = None
     updated_at: UtcDatetime | None = None
 

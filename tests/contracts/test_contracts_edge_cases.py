@@ -224,3 +224,34 @@ def test_transient_errors_sit_under_backend_errors_and_carry_retry_after() -> No
     assert isinstance(error, CaseportError)
     assert error.retry_after == 2.5
     assert "retry after 2.5 s" in str(error)
+
+
+@pytest.mark.parametrize("value", [2**63, -(2**63) - 1, 10**400])
+def test_integers_outside_64_bits_are_refused_in_records_and_filters(value: int) -> None:
+    """Every backend stores 64-bit integers exactly, so larger ones are refused at the door."""
+    from contracts import Eq
+
+    with pytest.raises(ValueError, match="less than or equal|greater than or equal"):
+        Entity(id="e", kind=EntityKind.PERSON, subtype="p", label="e", properties={"n": value})
+    with pytest.raises(ValueError, match="64-bit"):
+        Eq("properties.n", value)
+    with pytest.raises(ValueError, match="64-bit"):
+        Range(field="version", gt=value)
+
+
+def test_the_64_bit_limits_themselves_are_kept() -> None:
+    """The largest and smallest 64-bit integers are valid property values and filter values."""
+    from contracts import Eq
+
+    store = InMemoryCaseStore()
+    store.create(
+        Entity(
+            id="e",
+            kind=EntityKind.PERSON,
+            subtype="p",
+            label="e",
+            properties={"hi": 2**63 - 1, "lo": -(2**63)},
+        )
+    )
+    found = store.search(SearchQuery(filter=Eq("properties.hi", 2**63 - 1))).items
+    assert [entity.id for entity in found] == ["e"]

@@ -12,7 +12,15 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 from typing import Annotated, Final
 
-from pydantic import AfterValidator, AwareDatetime, Field, StrictBool, StrictFloat, StrictInt
+from pydantic import (
+    AfterValidator,
+    AwareDatetime,
+    BeforeValidator,
+    Field,
+    StrictBool,
+    StrictFloat,
+    StrictInt,
+)
 
 __all__ = [
     "MAX_LIST_ITEMS",
@@ -127,7 +135,17 @@ Int64 = Annotated[StrictInt, Field(ge=INT64_MIN, le=INT64_MAX)]
 """An integer every backend stores exactly (SQLite INTEGER, PostgreSQL bigint, Foundry long)."""
 
 _Scalar = Annotated[str, Field(strict=True, max_length=10_000), _Clean] | Int64 | StrictBool
-_FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False)]
+
+
+def _not_an_integer(value: object) -> object:
+    # pydantic lets an int through as a float even in strict mode; an integer that is not a
+    # 64-bit integer must be refused, not silently turned into an approximate float.
+    if isinstance(value, int) and not isinstance(value, bool):
+        raise ValueError("integers must be within the 64-bit signed range")
+    return value
+
+
+_FiniteFloat = Annotated[StrictFloat, Field(allow_inf_nan=False), BeforeValidator(_not_an_integer)]
 PropertyValue = _Scalar | _FiniteFloat
 Properties = Annotated[
     dict[

@@ -5,10 +5,16 @@ Tokens are :class:`pydantic.SecretStr` from the moment they are read: they print
 never in a URL. Client-credentials tokens are refreshed before they expire, by one thread at a
 time (the others keep using the current token or wait for the new one), and once more when
 Foundry answers 401, never in a loop.
+
+Every token is checked before it is used: surrounding whitespace is stripped and what is left
+must be an RFC 6750 ``b64token`` (``[A-Za-z0-9-._~+/]+=*``). A token with other characters (a
+line break, a non-ASCII letter) would otherwise make httpx or httpcore fail with the header,
+token included, in the exception text; here it fails without the value instead.
 """
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any, Final, Protocol
@@ -28,6 +34,7 @@ __all__ = [
     "StaticToken",
     "TokenExchange",
     "TokenProvider",
+    "bearer_token",
     "from_environment",
 ]
 
@@ -38,6 +45,26 @@ TOKEN_PATH: Final = "/multipass/api/oauth2/token"
 
 TokenExchange = Callable[[Mapping[str, str]], Mapping[str, Any]]
 """Posts a form to the token endpoint and returns the JSON answer (supplied by the client)."""
+
+_B64TOKEN: Final = re.compile(r"[A-Za-z0-9\-._~+/]+=*")
+"""RFC 6750's ``b64token``: the only characters a bearer token may carry."""
+
+
+def bearer_token(token: SecretStr | str) -> SecretStr | None:
+    """``token`` without surrounding whitespace, or ``None`` if it is not a valid bearer token.
+
+    Args:
+        token: the token as configured or received.
+
+    Returns:
+        The stripped token, or ``None`` when it is empty or holds characters outside RFC 6750's
+        ``b64token`` set (the caller raises an error that does not include the value).
+    """
+    value = token.get_secret_value() if isinstance(token, SecretStr) else token
+    value = value.strip()
+    if not _B64TOKEN.fullmatch(value):
+        return None
+    return SecretStr(value)
 
 
 class TokenProvider(Protocol):
@@ -56,10 +83,16 @@ class StaticToken:
     """A fixed token (a personal or service token); it cannot be refreshed."""
 
     def __init__(self, token: SecretStr | str) -> None:
-        secret = token if isinstance(token, SecretStr) else SecretStr(token)
-        if not secret.get_secret_value().strip():
+        raw = token.get_secret_value() if isinstance(token, SecretStr) else token
+        if not raw.strip():
             raise ConfigurationError("the Foundry token is empty")
-        self._token = secret
+        checked = bearer_token(raw)
+        if checked is None:
+            raise ConfigurationError(
+                "the Foundry token holds characters a bearer token cannot carry (RFC 6750 "
+                "allows letters, digits and -._~+/ with trailing =); check how it was copied"
+            )
+        self._token = checked
 
     def token(self, exchange: TokenExchange) -> SecretStr:
         """See :meth:`TokenProvider.token`."""
@@ -157,13 +190,19 @@ class ClientCredentials:
             raise UpstreamContractError(
                 f"the token endpoint answered an unexpected shape ({exc.error_count()} problems)"
             ) from None
+        access_token = bearer_token(parsed.access_token)
+        if access_token is None:
+            raise UpstreamContractError(
+                "the token endpoint answered an access token with characters a bearer token "
+                "cannot carry (RFC 6750)"
+            )
         lifetime = float(parsed.expires_in)
         margin = min(self.refresh_margin, lifetime / 4)
-        self._current = parsed.access_token
+        self._current = access_token
         self._expires_at = started + lifetime
         self._refresh_at = started + lifetime - margin
         self.refreshes += 1
-        return parsed.access_token
+        return access_token
 
     def __repr__(self) -> str:
         return f"ClientCredentials(client_id={self.client_id!r}, client_secret=**********)"

@@ -32,13 +32,14 @@ from urllib.parse import quote, urlencode
 import httpx
 from pydantic import BaseModel, SecretStr, ValidationError
 
-from adapters.foundry.auth import TOKEN_PATH, TokenProvider
+from adapters.foundry.auth import TOKEN_PATH, TokenProvider, bearer_token
 from adapters.foundry.breaker import CircuitBreaker
 from adapters.foundry.errors import (
     FoundryApiError,
     WriteOutcomeUnknown,
     from_response,
     from_transport_error,
+    scrub,
 )
 from adapters.foundry.retry import (
     Retryable,
@@ -203,6 +204,7 @@ class FoundryClient:
             cooldown=self.settings.breaker_cooldown,
         )
         self.budget = RetryBudget()
+        self._closed = False
 
     @property
     def origin(self) -> str:
@@ -210,9 +212,19 @@ class FoundryClient:
         scheme, host, port = self._origin
         return f"{scheme}://{host}" + (f":{port}" if port else "")
 
+    @property
+    def closed(self) -> bool:
+        """Whether :meth:`close` was called; every later call raises ``ConfigurationError``."""
+        return self._closed
+
     def close(self) -> None:
-        """Close the connections."""
+        """Close the connections; calls made afterwards raise ``ConfigurationError``."""
+        self._closed = True
         self._http.close()
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ConfigurationError("this store is closed")
 
     def __repr__(self) -> str:
         return f"<FoundryClient {self.origin} ontology={self.ontology!r}>"
@@ -386,6 +398,7 @@ class FoundryClient:
             CaseportError: the mapped failure; ``WriteOutcomeUnknown`` for a write that may
                 have been applied.
         """
+        self._check_open()
         deadline = Deadline(self.clock, self.settings.deadline)
         content = None
         headers: dict[str, str] = {}
@@ -441,7 +454,9 @@ class FoundryClient:
             return self._interpret(method, path, status, response_headers, body, write, what)
         except httpx.HTTPError as exc:
             healthy = False
-            error = from_transport_error(exc, method, path)
+            secrets = () if token is None else (token.get_secret_value(),)
+            scrub(exc, secrets)
+            error = from_transport_error(exc, method, path, secrets)
             if not write and isinstance(exc, (*_RETRYABLE_TRANSPORT, *_NOT_SENT)):
                 raise Retryable(error) from exc
             if write and isinstance(exc, _NOT_SENT):
@@ -478,7 +493,7 @@ class FoundryClient:
         while True:
             request_headers = {**self._headers, **headers}
             if token is not None:
-                request_headers["Authorization"] = f"Bearer {token.get_secret_value()}"
+                request_headers["Authorization"] = _authorization(token)
             query = f"?{urlencode(params, quote_via=quote)}" if params else ""
             request = httpx.Request(
                 method,
@@ -519,7 +534,14 @@ class FoundryClient:
     def _send_in_slot(
         self, request: httpx.Request, deadline: Deadline, what: str
     ) -> tuple[int, httpx.Headers, bytes]:
-        response = self._http.send(request, stream=True)
+        self._check_open()
+        try:
+            response = self._http.send(request, stream=True)
+        except RuntimeError:
+            # httpx refuses to send once the client is closed (a close racing this call).
+            if self._closed:
+                raise ConfigurationError("this store is closed") from None
+            raise
         try:
             limit = self.settings.max_response_bytes
             declared = response.headers.get("content-length", "")
@@ -595,6 +617,20 @@ class FoundryClient:
         if not isinstance(answer, dict):
             raise UpstreamContractError("the token endpoint answered something other than JSON")
         return answer
+
+
+def _authorization(token: SecretStr) -> str:
+    """The ``Authorization`` header for ``token``, checked so httpx never quotes it in an error.
+
+    Providers other than this package's may hand out any string; one that is not an RFC 6750
+    bearer token is refused here, without its value, instead of failing inside httpx.
+    """
+    checked = bearer_token(token)
+    if checked is None:
+        raise ConfigurationError(
+            "the token provider gave a token with characters a bearer token cannot carry (RFC 6750)"
+        )
+    return f"Bearer {checked.get_secret_value()}"
 
 
 class _BodyDeadline(DeadlineExceeded):

@@ -12,7 +12,8 @@ httpx exception class and :data:`TENACITY_ERRORS` every tenacity one.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import re
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any, Final
 
@@ -44,6 +45,8 @@ __all__ = [
     "WriteOutcomeUnknown",
     "from_response",
     "from_transport_error",
+    "redact",
+    "scrub",
 ]
 
 
@@ -280,16 +283,76 @@ TENACITY_ERRORS: Final[Mapping[type[Exception], type[CaseportError]]] = {
 """tenacity's own exceptions; the retry helper re-raises the last real error instead."""
 
 
-def from_transport_error(exc: Exception, method: str, path: str) -> CaseportError:
-    """The contract error for an httpx (or tenacity) exception; raise it ``from exc``."""
+def from_transport_error(
+    exc: Exception, method: str, path: str, secrets: Iterable[str] = ()
+) -> CaseportError:
+    """The contract error for an httpx (or tenacity) exception; raise it ``from exc``.
+
+    Args:
+        exc: the httpx or tenacity exception.
+        method: the HTTP method of the request.
+        path: the request path.
+        secrets: values that must never appear in the message (the bearer token).
+
+    Returns:
+        The contract error, its message redacted (see :func:`redact`).
+    """
     for table in (HTTPX_ERRORS, TENACITY_ERRORS):
         for cls, target in table.items():
             if isinstance(exc, cls):
-                return target(f"{type(exc).__name__} during {method} {path}: {_describe(exc)}")
+                detail = _describe(exc, secrets)
+                return target(f"{type(exc).__name__} during {method} {path}: {detail}")
     return BackendError(f"{type(exc).__name__} during {method} {path}")
 
 
-def _describe(exc: Exception) -> str:
-    # httpx messages hold the URL at most, never headers; keep them short anyway.
-    text = str(exc) or "no detail"
+_BEARER: Final = re.compile(r"(?i)\bBearer\s+\S+")
+_REDACTED: Final = "[redacted]"
+
+
+def redact(text: str, secrets: Iterable[str] = ()) -> str:
+    """``text`` with ``Bearer <anything>`` and every one of ``secrets`` replaced.
+
+    httpx and httpcore protocol errors can quote a request header (an illegal header value is
+    reported with the value), so their text never reaches a message without passing here.
+    Each secret is also looked for in its escaped form, as ``repr`` of a header would show it.
+
+    Args:
+        text: the text to clean.
+        secrets: values to remove wherever they appear.
+
+    Returns:
+        The cleaned text.
+    """
+    for secret in secrets:
+        for form in {secret, secret.strip(), repr(secret)[1:-1], ascii(secret)[1:-1]}:
+            if len(form) >= 4:
+                text = text.replace(form, _REDACTED)
+    return _BEARER.sub(f"Bearer {_REDACTED}", text)
+
+
+def scrub(exc: BaseException, secrets: Iterable[str] = ()) -> None:
+    """Redact, in place, the message of ``exc`` and of every exception chained to it.
+
+    The httpx exception stays the ``__cause__`` of the contract error raised for it, so its
+    text (and that of the httpcore and h11 exceptions behind it) must be as clean as ours.
+
+    Args:
+        exc: the exception whose chain to clean.
+        secrets: values to remove (see :func:`redact`).
+    """
+    secrets = tuple(secrets)
+    seen: set[int] = set()
+    current: BaseException | None = exc
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        text = str(current)
+        cleaned = redact(text, secrets)
+        if cleaned != text:
+            current.args = (cleaned,)
+        current = current.__cause__ or current.__context__
+
+
+def _describe(exc: Exception, secrets: Iterable[str] = ()) -> str:
+    # httpx messages hold the URL at most, but protocol errors can quote a header: redact.
+    text = redact(str(exc), secrets) or "no detail"
     return text[:200]

@@ -35,6 +35,7 @@ from contracts.errors import (
     AlreadyExists,
     BackendError,
     CaseportError,
+    ConfigurationError,
     Conflict,
     NotFound,
     TransientError,
@@ -182,17 +183,19 @@ class FoundryCaseStore(CaseStore):
         )
 
     def close(self) -> None:
-        """Close the HTTP connections and worker threads."""
+        """Close the HTTP connections and worker threads; later calls raise ConfigurationError."""
+        self.client.close()
         with self._pool_lock:
             if self._pool is not None:
                 self._pool.shutdown(wait=True)
                 self._pool = None
-        self.client.close()
 
     # ------------------------------------------------------------------ helpers
 
     def _workers(self) -> ThreadPoolExecutor:
         with self._pool_lock:
+            if self.client.closed:
+                raise ConfigurationError("this store is closed")
             if self._pool is None:
                 self._pool = ThreadPoolExecutor(
                     max_workers=self.options.workers, thread_name_prefix="caseport-foundry"

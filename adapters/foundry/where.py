@@ -8,7 +8,8 @@ clause is exact; where they may not, it is widened and the store applies the exa
 - fields the mapping does not copy into a typed property (and ``properties.<name>``): no
   clause at all for that condition;
 - timestamps: Foundry keeps milliseconds, caseport microseconds, so bounds are rounded
-  outwards to the millisecond;
+  outwards to the millisecond; an upper bound in the last millisecond of year 9999, which has
+  no millisecond above it, is dropped;
 - range and prefix conditions on multi-valued fields (array semantics are not documented);
 - nesting deeper than Foundry's limit (3 levels): ``and`` keeps the children that fit, ``or``
   and ``not`` that do not fit match everything.
@@ -117,27 +118,44 @@ def _floor_ms(value: datetime) -> datetime:
     return value - timedelta(microseconds=value.microsecond % 1000)
 
 
-def _ceil_ms(value: datetime) -> datetime:
+def _ceil_ms(value: datetime) -> datetime | None:
+    """``value`` rounded up to the millisecond; ``None`` when that passes ``datetime.max``."""
     floor = _floor_ms(value)
-    return floor if floor == value else floor + _MS
+    if floor == value:
+        return floor
+    try:
+        return floor + _MS
+    except OverflowError:
+        return None
+
+
+def _encoded(value: datetime | None) -> Any:
+    """The wire form of ``value``; ``None`` when it is missing or cannot be expressed in UTC."""
+    if value is None:
+        return None
+    try:
+        return encode_value(value)
+    except OverflowError:
+        return None
 
 
 def _compare(prop: MappedProperty, op: str, value: Any) -> tuple[Clause, bool]:
-    """``prop op value`` for op in eq, gt, gte, lt, lte; timestamps widened to milliseconds."""
+    """``prop op value`` for op in eq, gt, gte, lt, lte; timestamps widened to milliseconds.
+
+    A timestamp bound that cannot be rounded outwards (past either end of ``datetime``) is
+    dropped, which only widens the clause further.
+    """
     if isinstance(value, datetime):
-        low, high = encode_value(_floor_ms(value)), encode_value(_ceil_ms(value))
+        low, high = _encoded(_floor_ms(value)), _encoded(_ceil_ms(value))
+        lower = TRUE if low is None else _Leaf.of("gte", prop.api_name, low)
         if op == "eq":
-            return _And(
-                (_Leaf.of("gte", prop.api_name, low), _Leaf.of("lte", prop.api_name, high))
-            ), False
-        widened = {
-            "gt": ("gte", low),
-            "gte": ("gte", low),
-            "lt": ("lt", high),
-            "lte": ("lte", high),
-        }
-        kind, bound = widened[op]
-        return _Leaf.of(kind, prop.api_name, bound), False
+            upper = TRUE if high is None else _Leaf.of("lte", prop.api_name, high)
+            return _And((lower, upper)), False
+        if op in ("gt", "gte"):
+            return lower, False
+        if high is None:
+            return TRUE, False
+        return _Leaf.of(op, prop.api_name, high), False
     return _Leaf.of(op, prop.api_name, encode_value(value)), True
 
 

@@ -8,13 +8,24 @@ import traceback
 from concurrent.futures import ThreadPoolExecutor
 from urllib.parse import parse_qsl
 
+import httpx
 import pytest
 from foundry_support import person, settings
+from pydantic import SecretStr
 
 import adapters.foundry as foundry
-from adapters.foundry.auth import ClientCredentials, StaticToken, from_environment
-from adapters.foundry.testing import FakeClock, FakeFoundry, Fault
-from contracts.errors import CaseportError, ConfigurationError, PermissionDenied, Unavailable
+from adapters.foundry.auth import ClientCredentials, StaticToken, TokenExchange, from_environment
+from adapters.foundry.client import FoundryClient
+from adapters.foundry.errors import redact
+from adapters.foundry.store import FoundryCaseStore
+from adapters.foundry.testing import FakeClock, FakeFoundry, Fault, serve_http
+from contracts.errors import (
+    CaseportError,
+    ConfigurationError,
+    PermissionDenied,
+    Unavailable,
+    UpstreamContractError,
+)
 from contracts.models import Entity
 
 CANARY_TOKEN = "CANARY-7f3a9c1e-token-do-not-log"
@@ -171,3 +182,150 @@ def test_the_canary_token_and_secret_never_appear_in_logs_errors_reprs_or_urls(
     assert len(said) > 10
     assert CANARY_TOKEN not in text
     assert CANARY_SECRET not in text
+
+
+WIRE_CANARY = "CANARY-wire-5e2d-token-do-not-log"
+NON_ASCII_CANARY = "CANARY-\u00e9t\u00e9-token-do-not-log"
+
+
+class _RawProvider:
+    """A token provider from outside this package that hands out any string it was given."""
+
+    def __init__(self, token: str) -> None:
+        self._token = SecretStr(token)
+
+    def token(self, exchange: TokenExchange) -> SecretStr:
+        return self._token
+
+    def invalidate(self, rejected: SecretStr) -> bool:
+        return False
+
+
+def test_surrounding_whitespace_is_stripped_from_a_configured_token() -> None:
+    """A token pasted with a trailing newline is sent without it."""
+    fake = FakeFoundry(token="abc.DEF-123_~+/==")
+    store = fake.store(auth=StaticToken(" abc.DEF-123_~+/==\n"), settings=settings())
+    store.create(person("John Smith", id="p-1"))
+    assert fake.requests[-1].headers["Authorization"] == "Bearer abc.DEF-123_~+/=="
+
+
+@pytest.mark.parametrize(
+    "token", [NON_ASCII_CANARY, "CANARY-in\nside", "CANARY with space", "CANARY=x", "\n \t"]
+)
+def test_a_configured_token_outside_the_bearer_character_set_is_refused_without_its_value(
+    token: str,
+) -> None:
+    """StaticToken raises ConfigurationError naming the problem, never the token."""
+    with pytest.raises(ConfigurationError) as caught:
+        StaticToken(token)
+    assert "CANARY" not in _everything_said(caught.value)
+
+
+@pytest.mark.parametrize("answer", [NON_ASCII_CANARY, "CANARY\r\nX-Evil: 1", "CANARY:x"])
+def test_a_token_endpoint_answer_outside_the_bearer_character_set_is_upstream_contract_error(
+    answer: str,
+) -> None:
+    """An access token Foundry could not have meant is refused without its value."""
+    auth = ClientCredentials("app", CANARY_SECRET, FakeClock())
+    with pytest.raises(UpstreamContractError) as caught:
+        auth.token(lambda form: {"access_token": answer, "expires_in": 3600})
+    assert "CANARY" not in _everything_said(caught.value)
+    assert auth.refreshes == 0
+
+
+def test_a_token_endpoint_answer_is_stripped_of_surrounding_whitespace() -> None:
+    """A trailing newline in the answered token is not sent along."""
+    auth = ClientCredentials("app", CANARY_SECRET, FakeClock())
+    token = auth.token(lambda form: {"access_token": "issued-abc\n", "expires_in": 3600})
+    assert token.get_secret_value() == "issued-abc"
+
+
+def test_a_foreign_provider_token_outside_the_character_set_never_reaches_httpx() -> None:
+    """A provider's non-ASCII token fails as ConfigurationError, not UnicodeEncodeError."""
+    fake = FakeFoundry()
+    store = fake.store(auth=_RawProvider(NON_ASCII_CANARY), settings=settings())
+    with pytest.raises(ConfigurationError) as caught:
+        store.get(Entity, "p-1")
+    assert "CANARY" not in _everything_said(caught.value)
+    assert fake.requests == []
+
+
+def test_protocol_errors_quoting_the_header_are_redacted_in_the_whole_chain() -> None:
+    """An httpx error that quotes the Authorization header loses the token everywhere."""
+    fake = FakeFoundry(token=WIRE_CANARY)
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        header = request.headers["Authorization"]
+        inner = RuntimeError(f"Illegal header value {header.encode()!r}")
+        raise httpx.LocalProtocolError(f"Illegal header value {header.encode()!r}") from inner
+
+    client = FoundryClient(
+        "https://foundry.example",
+        "caseport",
+        StaticToken(WIRE_CANARY),
+        transport=httpx.MockTransport(handler),
+        clock=fake.clock,
+        settings=settings(),
+    )
+    with pytest.raises(UpstreamContractError) as caught:
+        client.get_ontology()
+    said = _everything_said(caught.value)
+    assert "LocalProtocolError" in said
+    assert "Bearer [redacted]" in said
+    assert WIRE_CANARY not in said
+
+
+def test_redact_removes_bearer_values_and_escaped_secrets() -> None:
+    """redact() covers the header form and the repr-escaped form of a secret."""
+    secret = "s3cr3t-\u00e9\n"
+    text = f"b'Bearer {secret!r}' then {secret!r} and {secret!a}"
+    cleaned = redact(text, [secret])
+    assert "s3cr3t" not in cleaned
+    assert cleaned.startswith("b'Bearer [redacted]")
+
+
+def test_wire_canaries_never_appear_over_real_http_at_debug_level(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    """S3 over loopback HTTP: a newline-padded token and a non-ASCII one never leak.
+
+    The request goes through httpx, httpcore and h11, whose DEBUG loggers are captured too.
+    """
+    caplog.set_level(logging.DEBUG)
+    for name in ("httpx", "httpcore", "caseport"):
+        caplog.set_level(logging.DEBUG, logger=name)
+    said: list[str] = []
+    fake = FakeFoundry(token=WIRE_CANARY)
+    server = serve_http(fake)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        url = f"http://127.0.0.1:{server.server_address[1]}"
+        for auth in (StaticToken(WIRE_CANARY + "\n"), _RawProvider(NON_ASCII_CANARY)):
+            client = FoundryClient(
+                url, "caseport", auth, clock=fake.clock, settings=settings(max_attempts=2)
+            )
+            store = FoundryCaseStore(client, fake.mapping)
+            try:
+                store.create(person("John Smith", id="p-1"))
+                fake.inject(Fault("unavailable", times=5))
+                store.get(Entity, "p-1")
+            except CaseportError as exc:
+                said.append(_everything_said(exc))
+            said += [repr(store), repr(client), repr(auth), str(store.info)]
+            store.close()
+        try:
+            StaticToken(NON_ASCII_CANARY)
+        except ConfigurationError as exc:
+            said.append(_everything_said(exc))
+    finally:
+        server.shutdown()
+        server.server_close()
+    records = caplog.records
+    said += [record.getMessage() for record in records]
+    said += [str(record.args) for record in records]
+    said += [str(record.exc_info) for record in records]
+    text = "\n".join(said)
+    assert any(record.name.startswith("httpcore") for record in records)
+    assert len(said) > 10
+    assert "token-do-not-log" not in text  # the tail both canaries share, in any escaping

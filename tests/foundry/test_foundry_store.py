@@ -8,7 +8,13 @@ from foundry_support import T0, fake_store, person, sample_records
 from adapters.foundry.store import StoreOptions
 from adapters.foundry.testing import Fault
 from adapters.memory import InMemoryCaseStore
-from contracts.errors import AlreadyExists, Conflict, NotFound, ValidationFailed
+from contracts.errors import (
+    AlreadyExists,
+    ConfigurationError,
+    Conflict,
+    NotFound,
+    ValidationFailed,
+)
 from contracts.models import Case, Entity, IntelligenceReport, Link
 from contracts.models.common import RecordType
 
@@ -121,3 +127,23 @@ def test_listing_pages_by_id_like_the_reference() -> None:
                 assert theirs.next_cursor is None
                 break
             cursor = ours.next_cursor
+
+
+def test_a_closed_store_raises_configuration_error_not_an_httpx_error() -> None:
+    """After close(), reads, writes and a started export say the store is closed."""
+    _, store = fake_store(options=StoreOptions(export_page_size=2))
+    store.upsert_many(person(f"P {n}", id=f"{n:03d}") for n in range(5))
+    records = store.export([RecordType.ENTITY])
+    next(records)
+    store.close()
+    store.close()
+    calls = [
+        lambda: store.get(Entity, "000"),
+        lambda: store.create(person("Late", id="late")),
+        lambda: store.get_many(Entity, ["000", "001"]),
+        lambda: list(records),
+    ]
+    for call in calls:
+        with pytest.raises(ConfigurationError, match="this store is closed"):
+            call()
+    assert store.client.closed

@@ -299,3 +299,62 @@ def test_depth_counts_leaves_as_one_level() -> None:
     assert depth(leaf) == 1
     assert depth(_And((leaf, _Not(leaf)))) == 3
     assert to_json(_Not(leaf)) == {"type": "not", "value": {"type": "eq", "field": "a", "value": 1}}
+
+
+_LAST = datetime(9999, 12, 31, 23, 59, 59, 999_999, tzinfo=UTC)
+
+
+def test_a_timestamp_bound_without_a_millisecond_above_it_is_dropped_not_overflowed() -> None:
+    """Bounds in the last millisecond of 9999 compile without OverflowError, inexactly."""
+    assert compiled(Range(field="created_at", lte=_LAST)).where is None
+    eq = compiled(Eq("created_at", _LAST))
+    assert eq.where == {"type": "gte", "field": "createdAt", "value": "9999-12-31T23:59:59.999000Z"}
+    assert not eq.exact
+    assert compiled(In("created_at", (T0, _LAST))).where == {
+        "type": "gte",
+        "field": "createdAt",
+        "value": "2024-01-01T00:00:00Z",
+    }
+
+
+@pytest.mark.parametrize(
+    "condition",
+    [
+        Range(field="event.occurred_from", gte=_LAST),
+        Range(field="event.occurred_from", lte=_LAST),
+        Range(field="event.occurred_from", lt=_LAST),
+        Range(field="event.occurred_from", gt=_LAST - timedelta(microseconds=2)),
+        Eq("event.occurred_from", _LAST),
+        Eq("event.occurred_from", _LAST - timedelta(microseconds=500)),
+        In("event.occurred_from", (_LAST, _LAST - timedelta(microseconds=1001))),
+        Not(Eq("event.occurred_from", _LAST)),
+    ],
+)
+@pytest.mark.parametrize("descending", [None, False, True])
+def test_searches_near_the_end_of_time_equal_the_reference(
+    condition: Filter, descending: bool | None
+) -> None:
+    """Bounds and keyset positions in year 9999's last millisecond match the reference."""
+    batch = [
+        Entity(
+            id=f"e{n}",
+            kind="EVENT",
+            subtype="ev",
+            label=f"e{n}",
+            event=EventFields(occurred_from=_LAST - timedelta(microseconds=back)),
+        )
+        for n, back in enumerate([0, 1, 500, 999, 1000, 1001, 2000])
+    ]
+    order = (
+        ()
+        if descending is None
+        else (OrderKey(field="event.occurred_from", descending=descending),)
+    )
+    _, store = fake_store()
+    reference = InMemoryCaseStore()
+    store.upsert_many(batch)
+    reference.upsert_many(batch)
+    query = SearchQuery(filter=condition, order_by=order, page_size=1)
+    ours = [entity.id for entity in store.iter_search(query)]
+    assert ours == [entity.id for entity in reference.iter_search(query)]
+    assert ours

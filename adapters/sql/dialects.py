@@ -18,9 +18,11 @@ from typing import Any, Final
 
 from adapters.sql.schema import index_term
 
-__all__ = ["POSTGRESQL", "SQLITE", "Dialect", "Fragment", "successor"]
+__all__ = ["POSTGRESQL", "SQLITE", "TEXT_KEY_CHARS", "Dialect", "Fragment", "successor"]
 
 _INT64: Final = 2**63
+TEXT_KEY_CHARS: Final = 200
+"""How many leading characters of ``entity_values.s`` PostgreSQL indexes (migration 3)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,6 +79,10 @@ class Dialect(ABC):
 
     for_update: str
     """What a SELECT ends with to lock the rows it reads until the transaction ends."""
+
+    text_key: str | None = None
+    """How the index of ``entity_values.s`` spells the column (``{}`` stands for it), when it
+    indexes less than the whole value; ``None`` when it indexes the value itself."""
 
     @abstractmethod
     def in_list(self, expression: str, values: Sequence[Any]) -> Fragment:
@@ -169,6 +175,7 @@ class PostgresqlDialect(Dialect):
 
     name = "postgresql"
     for_update = " FOR UPDATE"
+    text_key = f"left({{}}, {TEXT_KEY_CHARS})"
 
     def in_list(self, expression: str, values: Sequence[Any]) -> Fragment:
         """See :meth:`Dialect.in_list`: ``= ANY`` of an array parameter."""

@@ -9,6 +9,7 @@ adds a class is noticed. Messages name what failed, never the SQL or its paramet
 from __future__ import annotations
 
 import functools
+import re
 import sqlite3
 from typing import Final
 
@@ -88,6 +89,8 @@ def sqlite_error(exc: sqlite3.Error) -> CaseportError:
     if target is None:
         target = _most_specific(exc, SQLITE_CLASSES)
     name = getattr(exc, "sqlite_errorname", None) or type(exc).__name__
+    if "too many SQL variables" in str(exc):
+        return ValidationFailed("the query has more parameters than SQLite accepts")
     return target(f"SQLite failed ({name}): {exc}")
 
 
@@ -183,6 +186,11 @@ def postgres_classes() -> dict[type[BaseException], ErrorClass]:
 
 
 _MAX_MESSAGE: Final = 300
+_VALUE_ECHOING_CLASSES: Final = frozenset({"22", "23", "54"})
+"""SQLSTATE classes (data exception, integrity violation, program limit) whose text may quote
+the value that caused them."""
+_TOO_MANY_PARAMETERS: Final = "number of parameters must be between"
+"""psycopg's client-side refusal of a statement with more than 65535 parameters."""
 
 
 def postgres_error(exc: BaseException) -> CaseportError:
@@ -193,10 +201,21 @@ def postgres_error(exc: BaseException) -> CaseportError:
         target = POSTGRES_SQLSTATES.get(sqlstate) or POSTGRES_SQLSTATE_CLASSES.get(sqlstate[:2])
     if target is None:
         target = _most_specific(exc, postgres_classes())
+    if isinstance(sqlstate, str) and sqlstate[:2] in _VALUE_ECHOING_CLASSES:
+        # The server's text for these quotes the offending value (a key, a too-long string):
+        # report only which condition it was.
+        return target(f"PostgreSQL refused the data ({sqlstate} {_condition(exc)})")
+    if sqlstate is None and _TOO_MANY_PARAMETERS in str(exc):
+        return ValidationFailed("the query has more parameters than PostgreSQL accepts")
     diag = getattr(exc, "diag", None)
     primary = getattr(diag, "message_primary", None) or str(exc).split("\n", 1)[0]
     label = sqlstate or type(exc).__name__
     return target(f"PostgreSQL failed ({label}): {primary[:_MAX_MESSAGE]}")
+
+
+def _condition(exc: BaseException) -> str:
+    """The SQLSTATE condition name of a psycopg error, from its class name."""
+    return re.sub(r"(?<!^)(?=[A-Z])", "_", type(exc).__name__).lower()
 
 
 _STARTUP_REFUSALS: Final = (

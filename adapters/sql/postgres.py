@@ -15,6 +15,7 @@ import random
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from contextlib import suppress
 from typing import Any, Final, Literal, TypeVar
 from urllib.parse import parse_qsl, urlencode, urlsplit
 
@@ -49,6 +50,7 @@ _DEFAULT_CONNECT_TIMEOUT: Final = 10
 _FIRST_ANALYZE: Final = 1_000
 _ANALYZE: Final = "ANALYZE entities, links, entity_values, documents"
 _SCHEMA_NAME_LIMIT: Final = 63
+_DROP_LOCK_TIMEOUT: Final = "30s"
 
 
 @functools.lru_cache(maxsize=512)
@@ -199,6 +201,9 @@ class PostgresEngine(Engine):
         self._conninfo = conninfo
         self.schema = schema
         self._closed = False
+        self._streams: dict[psycopg.Connection[Any], bool] = {}
+        """Connections of unfinished streams, each ``True`` while a thread is fetching on it."""
+        self._streams_lock = threading.Lock()
         self._written = 0
         self._analyze_at = _FIRST_ANALYZE
         self._stats_lock = threading.Lock()
@@ -269,6 +274,7 @@ class PostgresEngine(Engine):
 
     def run(self, work: Callable[[Session], T], *, write: bool) -> T:
         """See :meth:`Engine.run`."""
+        self._check_open()
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self._pool.connection() as connection, connection.cursor() as cursor:
@@ -283,6 +289,8 @@ class PostgresEngine(Engine):
                     ) from exc
                 time.sleep(random.uniform(0, min(_BACKOFF_CAP, _BACKOFF_BASE * 2**attempt)))
             except psycopg.Error as exc:
+                if self._closed:
+                    raise ConfigurationError("this store is closed") from exc
                 raise postgres_error(exc) from exc
             except UnicodeEncodeError as exc:
                 # Only a value that bypassed the models (a tampered cursor, say) can get here.
@@ -293,20 +301,50 @@ class PostgresEngine(Engine):
         self, statements: Sequence[Fragment], *, chunk: int = 500
     ) -> Iterator[tuple[int, Row]]:
         """See :meth:`Engine.stream`: server-side cursors in one read-only snapshot."""
+        self._check_open()
         try:
             with self._pool.connection() as connection:
-                with connection.cursor() as setup:
-                    setup.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
-                for index, statement in enumerate(statements):
-                    text, values = _sql(statement, ())
-                    with connection.cursor(name=f"caseport_stream_{index}") as cursor:
-                        cursor.itersize = chunk
-                        cursor.execute(text, values)
-                        while rows := cursor.fetchmany(chunk):
-                            for row in rows:
-                                yield index, row
+                with self._streams_lock:
+                    self._check_open()
+                    self._streams[connection] = True
+                try:
+                    yield from self._stream_on(connection, statements, chunk)
+                finally:
+                    with self._streams_lock:
+                        self._streams.pop(connection, None)
         except psycopg.Error as exc:
+            if self._closed:
+                raise ConfigurationError("this store is closed") from exc
             raise postgres_error(exc) from exc
+
+    def _stream_on(
+        self, connection: psycopg.Connection[Any], statements: Sequence[Fragment], chunk: int
+    ) -> Iterator[tuple[int, Row]]:
+        """The rows of :meth:`stream` on a registered connection, marked busy while fetching.
+
+        :meth:`close` closes the connection of a stream suspended between rows (no thread is
+        using it) and cancels the query of one that is fetching.
+        """
+        with connection.cursor() as setup:
+            setup.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        for index, statement in enumerate(statements):
+            text, values = _sql(statement, ())
+            with connection.cursor(name=f"caseport_stream_{index}") as cursor:
+                cursor.itersize = chunk
+                cursor.execute(text, values)
+                while rows := cursor.fetchmany(chunk):
+                    for row in rows:
+                        with self._streams_lock:
+                            self._streams[connection] = False
+                        yield index, row
+                        with self._streams_lock:
+                            # The consumer may have closed the store while it held this row.
+                            self._check_open()
+                            self._streams[connection] = True
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ConfigurationError("this store is closed")
 
     def wrote(self, rows: int) -> None:
         """See :meth:`Engine.wrote`: ``ANALYZE`` each time this store's writes double.
@@ -328,16 +366,33 @@ class PostgresEngine(Engine):
         return f"PostgreSQL {self._description}{where}"
 
     def close(self) -> None:
-        """See :meth:`Engine.close`."""
-        if not self._closed:
+        """See :meth:`Engine.close`.
+
+        Unfinished exports end too: the connection of one waiting for its consumer is closed
+        (ending its snapshot and the locks it holds), the query of one that is fetching is
+        cancelled; either then fails with :class:`~contracts.errors.ConfigurationError`.
+        """
+        with self._streams_lock:
+            if self._closed:
+                return
             self._closed = True
-            self._pool.close()
-            if self._temporary and self.schema is not None:
-                self._drop_schema(self.schema)
+            streams = list(self._streams.items())
+        for connection, busy in streams:
+            with suppress(psycopg.Error):
+                if busy:
+                    # cancel_safe() is psycopg 3.2's; 3.1, which pyproject allows, has cancel().
+                    getattr(connection, "cancel_safe", connection.cancel)()
+                else:
+                    connection.close()
+        self._pool.close()
+        if self._temporary and self.schema is not None:
+            self._drop_schema(self.schema)
 
     def _drop_schema(self, schema: str) -> None:
         try:
             with psycopg.connect(self._conninfo, autocommit=True) as connection:
+                # A transaction still holding the schema's tables must not hang close() forever.
+                connection.execute(f"SET lock_timeout = '{_DROP_LOCK_TIMEOUT}'")
                 connection.execute(
                     pgsql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(pgsql.Identifier(schema))
                 )

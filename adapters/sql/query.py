@@ -20,7 +20,7 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from adapters.sql.dialects import FALSE, TRUE, Dialect, Fragment
+from adapters.sql.dialects import FALSE, TEXT_KEY_CHARS, TRUE, Dialect, Fragment
 from adapters.sql.schema import column_for, instant
 from contracts.paging import SortPosition
 from contracts.query import And, Eq, Filter, In, Not, Or, OrderKey, Prefix, Range, Text
@@ -51,6 +51,16 @@ def _side_value(value: Any, dialect: Dialect) -> Any:
     return _column_value(value)
 
 
+def _text_key(dialect: Dialect) -> str | None:
+    """The indexed key of ``v.s`` when the index holds only its leading characters."""
+    return None if dialect.text_key is None else dialect.text_key.format("v.s")
+
+
+def _keyed(narrowing: Fragment, exact: Fragment) -> Fragment:
+    """``exact`` after a test of the indexed key that it implies, so the index serves it."""
+    return Fragment(f"{narrowing.sql} AND {exact.sql}", (*narrowing.params, *exact.params))
+
+
 def _side(field: str, predicate: Fragment) -> Fragment:
     return Fragment(
         "e.rid IN (SELECT v.rid FROM entity_values v WHERE v.field = ? AND " + predicate.sql + ")",
@@ -65,24 +75,38 @@ def _eq(condition: Eq, dialect: Dialect) -> Fragment:
             f"(e.{column} IS NOT NULL AND e.{column} = ?)", (_column_value(condition.value),)
         )
     target = _value_column(condition.value)
-    return _side(
-        condition.field, Fragment(f"v.{target} = ?", (_side_value(condition.value, dialect),))
-    )
+    value = _side_value(condition.value, dialect)
+    test = Fragment(f"v.{target} = ?", (value,))
+    key = _text_key(dialect)
+    if target == "s" and key is not None:
+        test = _keyed(Fragment(f"{key} = ?", (value[:TEXT_KEY_CHARS],)), test)
+    return _side(condition.field, test)
 
 
 def _in(condition: In, dialect: Dialect) -> Fragment:
+    """Membership as one array or JSON parameter per kind of value, never one per value.
+
+    A filter may hold :data:`~contracts.query.MAX_FILTER_LEAVES` lists of
+    :data:`~contracts.query.MAX_IN_VALUES` values each, more than either backend accepts as
+    separate parameters.
+    """
     column = column_for(condition.field)
-    if column is not None:
-        marks = ", ".join("?" for _ in condition.values)
-        params = tuple(_column_value(value) for value in condition.values)
-        return Fragment(f"(e.{column} IS NOT NULL AND e.{column} IN ({marks}))", params)
     groups: dict[str, list[Any]] = {}
     for value in condition.values:
-        groups.setdefault(_value_column(value), []).append(_side_value(value, dialect))
-    parts = [
-        Fragment(f"v.{target} IN ({', '.join('?' for _ in values)})", tuple(values))
-        for target, values in sorted(groups.items())
-    ]
+        converted = _column_value(value) if column is not None else _side_value(value, dialect)
+        groups.setdefault(_value_column(value), []).append(converted)
+    if column is not None:
+        tests = [dialect.in_list(f"e.{column}", values) for _, values in sorted(groups.items())]
+        inner = Fragment.join(" OR ", tests).wrapped()
+        return Fragment(f"(e.{column} IS NOT NULL AND {inner.sql})", inner.params)
+    parts = []
+    key = _text_key(dialect)
+    for target, values in sorted(groups.items()):
+        test = dialect.in_list(f"v.{target}", values)
+        if target == "s" and key is not None:
+            keys = sorted({value[:TEXT_KEY_CHARS] for value in values})
+            test = _keyed(dialect.in_list(key, keys), test)
+        parts.append(test.wrapped())
     return _side(condition.field, Fragment.join(" OR ", parts).wrapped())
 
 
@@ -100,7 +124,17 @@ def _range(condition: Range, dialect: Dialect) -> Fragment:
     target = _value_column(bounds[0][1])
     tests = " AND ".join(f"v.{target} {operator} ?" for operator, _ in bounds)
     params = tuple(_side_value(bound, dialect) for _, bound in bounds)
-    return _side(condition.field, Fragment(f"v.{target} IS NOT NULL AND {tests}", params))
+    test = Fragment(f"v.{target} IS NOT NULL AND {tests}", params)
+    key = _text_key(dialect)
+    if target == "s" and key is not None:
+        # Cutting text to its leading characters never reverses an order, so the keys of the
+        # values within the bounds lie within the cut bounds, inclusive.
+        narrowing = Fragment(
+            " AND ".join(f"{key} {operator[0]}= ?" for operator, _ in bounds),
+            tuple(param[:TEXT_KEY_CHARS] for param in params),
+        )
+        test = _keyed(narrowing, test)
+    return _side(condition.field, test)
 
 
 def _prefix(condition: Prefix, dialect: Dialect) -> Fragment:
@@ -109,7 +143,11 @@ def _prefix(condition: Prefix, dialect: Dialect) -> Fragment:
         test = dialect.starts_with(f"e.{column}", condition.value)
         return Fragment(f"(e.{column} IS NOT NULL AND {test.sql})", test.params)
     test = dialect.starts_with("v.s", condition.value)
-    return _side(condition.field, Fragment(f"v.s IS NOT NULL AND {test.sql}", test.params))
+    exact = Fragment(f"v.s IS NOT NULL AND {test.sql}", test.params)
+    key = _text_key(dialect)
+    if key is not None:
+        exact = _keyed(dialect.starts_with(key, condition.value[:TEXT_KEY_CHARS]), exact)
+    return _side(condition.field, exact)
 
 
 def where(condition: Filter | None, dialect: Dialect) -> Fragment:

@@ -175,6 +175,13 @@ class SqliteEngine(Engine):
         except UnicodeEncodeError as exc:
             # Only a value that bypassed the models (a tampered cursor, say) can get here.
             raise ValidationFailed("text must be valid Unicode (no lone surrogates)") from exc
+        except OverflowError as exc:
+            # Likewise: the models refuse integers beyond SQLite's 64 bits before they get here.
+            raise ValidationFailed("integers must fit in 64 bits") from exc
+
+    def _check_open(self) -> None:
+        if self._closed:
+            raise ConfigurationError("this store is closed")
 
     def _connect(self) -> sqlite3.Connection:
         connection = sqlite3.connect(
@@ -222,6 +229,7 @@ class SqliteEngine(Engine):
                 self._idle.append(connection)
                 return
             self._open.discard(connection)
+        # Closing a connection is safe even if close() of the engine got to it first.
         connection.close()
 
     def run(self, work: Callable[[Session], T], *, write: bool) -> T:
@@ -246,10 +254,11 @@ class SqliteEngine(Engine):
         self, statements: Sequence[Fragment], *, chunk: int = 500
     ) -> Iterator[tuple[int, Row]]:
         """See :meth:`Engine.stream`: one read transaction, one snapshot in WAL mode."""
-        with self._connection() as connection, closing(connection.cursor()) as cursor:
-            with self._translated():
-                cursor.execute("BEGIN")
+        with self._connection() as connection:
+            cursor = connection.cursor()
             try:
+                with self._translated():
+                    cursor.execute("BEGIN")
                 for index, statement in enumerate(statements):
                     with self._translated():
                         cursor.execute(statement.sql, statement.params)
@@ -257,13 +266,17 @@ class SqliteEngine(Engine):
                     while rows:
                         for row in rows:
                             yield index, row
+                            # The consumer may have closed the store while it held this row.
+                            self._check_open()
                         with self._translated():
                             rows = cursor.fetchmany(chunk)
             finally:
                 # Also when the consumer stops early: end the snapshot before the connection
-                # goes back to the pool.
-                if connection.in_transaction:
-                    with suppress(sqlite3.Error):
+                # goes back to the pool. The store closes only idle connections, but a
+                # connection closed anyway must not turn cleanup into an error of its own.
+                with suppress(sqlite3.Error):
+                    cursor.close()
+                    if connection.in_transaction:
                         connection.rollback()
 
     def describe(self) -> str:
@@ -271,11 +284,15 @@ class SqliteEngine(Engine):
         return f"SQLite {sqlite3.sqlite_version} file {self.path} (WAL)"
 
     def close(self) -> None:
-        """See :meth:`Engine.close`."""
+        """See :meth:`Engine.close`: idle connections now, those in use when they are released.
+
+        A connection another thread is using (or an unfinished export holds) is left to its
+        user, which finds the store closed and closes the connection when it lets go of it.
+        """
         with self._lock:
             self._closed = True
-            connections = list(self._open)
-            self._open.clear()
+            idle = list(self._idle)
             self._idle.clear()
-        for connection in connections:
+            self._open.difference_update(idle)
+        for connection in idle:
             connection.close()

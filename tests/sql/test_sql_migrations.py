@@ -180,3 +180,16 @@ def test_the_db_commands_report_a_bad_url_as_one_line(tmp_path: Any) -> None:
     result = runner.invoke(app, ["status", f"sqlite:///{tmp_path}/missing/dir/x.db"])
     assert result.exit_code == 2
     assert "does not exist" in result.output
+
+
+def test_a_second_schema_database_upgrades_to_keep_long_property_text(sql_url: str) -> None:
+    """After migration 3 a 10,000-character CJK property is stored and found by equality."""
+    adapters.sql.upgrade(sql_url, 2)
+    with adapters.sql.from_url(sql_url, {"upgrade": "true"}) as store:
+        assert adapters.sql.status(sql_url).up_to_date
+        text = "".join(chr(0x4E00 + (n * 31) % 20_000) for n in range(10_000))
+        store.create(
+            Entity(id="p", kind="PERSON", subtype="p", label="P", properties={"note": text})
+        )
+        found = store.search(SearchQuery(filter=Eq("properties.note", text)))
+        assert [entity.id for entity in found.items] == ["p"]

@@ -15,7 +15,7 @@ from datetime import UTC, datetime
 from typing import Final
 
 from adapters.sql.engine import Engine, Session
-from adapters.sql.migrations import m0001_base, m0002_event_interval
+from adapters.sql.migrations import m0001_base, m0002_event_interval, m0003_text_value_key
 from adapters.sql.migrations.model import Migration
 from contracts.errors import ConfigurationError
 
@@ -29,7 +29,11 @@ __all__ = [
     "schema_status",
 ]
 
-MIGRATIONS: Final[tuple[Migration, ...]] = (m0001_base.MIGRATION, m0002_event_interval.MIGRATION)
+MIGRATIONS: Final[tuple[Migration, ...]] = (
+    m0001_base.MIGRATION,
+    m0002_event_interval.MIGRATION,
+    m0003_text_value_key.MIGRATION,
+)
 """Every migration, in order; versions are 1, 2, ... without gaps."""
 
 HEAD: Final = MIGRATIONS[-1].version

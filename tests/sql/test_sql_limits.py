@@ -1,0 +1,112 @@
+"""Queries at the contract's limits run, and refusals never quote the stored values."""
+
+from __future__ import annotations
+
+import sqlite3
+from collections.abc import Callable
+
+import pytest
+
+import adapters.sql
+from adapters.sql.errors import postgres_error, sqlite_error
+from contracts import Entity, EntityKind
+from contracts.errors import ValidationFailed
+from contracts.query import (
+    MAX_FILTER_LEAVES,
+    MAX_IN_VALUES,
+    Eq,
+    Filter,
+    In,
+    Or,
+    Prefix,
+    Range,
+    SearchQuery,
+)
+
+
+def test_a_filter_of_the_most_in_lists_of_the_most_values_runs(sql_url: str) -> None:
+    """An Or of MAX_FILTER_LEAVES In lists of MAX_IN_VALUES values each finds its matches."""
+    with adapters.sql.from_url(sql_url, {}) as store:
+        store.create(
+            Entity(
+                id="hit", kind=EntityKind.PERSON, subtype="p", label="L7", properties={"code": 7}
+            )
+        )
+        store.create(Entity(id="miss", kind=EntityKind.PERSON, subtype="p", label="none"))
+        leaves = []
+        for leaf in range(MAX_FILTER_LEAVES):
+            if leaf % 2:
+                leaves.append(In("label", tuple(f"L{leaf}-{n}" for n in range(MAX_IN_VALUES))))
+            else:
+                values = (True, "seven", *range(10_000 * leaf, 10_000 * leaf + MAX_IN_VALUES - 2))
+                leaves.append(In("properties.code", values))
+        found = store.search(SearchQuery(filter=Or(*leaves)))
+        assert [entity.id for entity in found.items] == ["hit"]
+
+
+def test_too_many_parameters_is_a_validation_failure_on_both_drivers() -> None:
+    """The drivers' refusals of a statement with too many parameters are ValidationFailed."""
+    psycopg = pytest.importorskip("psycopg")
+    client_side = psycopg.OperationalError("number of parameters must be between 0 and 65535")
+    assert isinstance(postgres_error(client_side), ValidationFailed)
+    assert isinstance(
+        sqlite_error(sqlite3.OperationalError("too many SQL variables")), ValidationFailed
+    )
+
+
+@pytest.mark.parametrize("sqlstate", ["22001", "23505", "54000"])
+def test_data_errors_name_their_condition_but_never_the_value(sqlstate: str) -> None:
+    """Classes 22, 23 and 54 report the SQLSTATE and condition name, not the server's text."""
+    psycopg = pytest.importorskip("psycopg")
+    error_class = psycopg.errors.lookup(sqlstate)
+    error = postgres_error(error_class("Key (id)=(secret-value) already exists"))
+    assert isinstance(error, ValidationFailed)
+    assert "secret-value" not in str(error)
+    assert sqlstate in str(error)
+    assert {
+        "22001": "string_data_right_truncation",
+        "23505": "unique_violation",
+        "54000": "program_limit_exceeded",
+    }[sqlstate] in str(error)
+
+
+_LONG = "".join(chr(0x4E00 + (n * 7919) % 20_000) for n in range(10_000))
+"""A property text at the contract's limit, 3 bytes a character in UTF-8."""
+
+
+def test_a_property_text_at_the_limit_is_stored_and_found_exactly(sql_url: str) -> None:
+    """A 10,000-character CJK property is kept whole and told apart from near copies."""
+    texts = {
+        "long": _LONG,
+        "twin": _LONG[:-1] + "x",  # differs in the last character
+        "near": _LONG[:300] + "y" + _LONG[301:],  # differs past the first 200 characters
+    }
+    with adapters.sql.from_url(sql_url, {}) as store:
+        for key, text in texts.items():
+            store.create(
+                Entity(
+                    id=key,
+                    kind=EntityKind.PERSON,
+                    subtype="p",
+                    label=key,
+                    properties={"note": text},
+                )
+            )
+        assert store.get(Entity, "long").properties["note"] == _LONG
+
+        def found(condition: Filter) -> list[str]:
+            return sorted(e.id for e in store.search(SearchQuery(filter=condition)).items)
+
+        def expected(test: Callable[[str], bool]) -> list[str]:
+            return sorted(key for key, text in texts.items() if test(text))
+
+        assert found(Eq("properties.note", _LONG)) == ["long"]
+        assert found(In("properties.note", (texts["twin"], "other"))) == ["twin"]
+        assert found(Prefix("properties.note", _LONG[:250])) == ["long", "near", "twin"]
+        assert found(Prefix("properties.note", _LONG[:450])) == ["long", "twin"]
+        low, high = _LONG[:250], _LONG[:450]  # bounds are at most 500 characters
+        assert found(Range(field="properties.note", gt=high)) == expected(lambda t: t > high)
+        assert found(Range(field="properties.note", gte=low, lt=high)) == expected(
+            lambda t: low <= t < high
+        )
+        assert found(Range(field="properties.note", lte=high)) == expected(lambda t: t <= high)

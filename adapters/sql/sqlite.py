@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import sqlite3
 import threading
+import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import closing, contextmanager, suppress
 from pathlib import Path
@@ -32,6 +33,9 @@ SYNCHRONOUS_LEVELS: Final = ("off", "normal", "full", "extra")
 DEFAULT_BUSY_TIMEOUT_MS: Final = 10_000
 DEFAULT_SYNCHRONOUS: Final = "full"
 _CACHE_KIB: Final = 32 * 1024
+_SQLITE_BUSY: Final = 5
+_FIRST_PAUSE_S: Final = 0.001
+_LAST_PAUSE_S: Final = 0.05
 
 
 def sqlite_path(url: str) -> Path:
@@ -191,9 +195,9 @@ class SqliteEngine(Engine):
             check_same_thread=False,
         )
         try:
+            connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}").close()
+            self._use_wal(connection)
             for pragma in (
-                f"PRAGMA busy_timeout = {self._busy_timeout_ms}",
-                "PRAGMA journal_mode = WAL",
                 "PRAGMA foreign_keys = ON",
                 f"PRAGMA synchronous = {self._synchronous.upper()}",
                 f"PRAGMA cache_size = -{_CACHE_KIB}",
@@ -204,6 +208,31 @@ class SqliteEngine(Engine):
             connection.close()
             raise
         return connection
+
+    def _use_wal(self, connection: sqlite3.Connection) -> None:
+        """Put the database in WAL mode, waiting up to the busy timeout for the lock it needs.
+
+        Switching a new file to WAL takes an exclusive lock, and SQLite answers ``SQLITE_BUSY`` at
+        once (without calling the busy handler) when processes opening the file together collide
+        there, so the switch is retried here. WAL mode is stored in the file: once one connection
+        has set it the others only read it, which takes no lock.
+        """
+        deadline = time.monotonic() + self._busy_timeout_ms / 1000
+        pause = _FIRST_PAUSE_S
+        while True:
+            try:
+                with closing(connection.execute("PRAGMA journal_mode")) as cursor:
+                    (mode,) = cursor.fetchone()
+                if str(mode).lower() == "wal":
+                    return
+                connection.execute("PRAGMA journal_mode = WAL").close()
+                return
+            except sqlite3.OperationalError as exc:
+                busy = getattr(exc, "sqlite_errorcode", 0) & 0xFF == _SQLITE_BUSY
+                if not busy or time.monotonic() >= deadline:
+                    raise
+            time.sleep(pause)
+            pause = min(pause * 2, _LAST_PAUSE_S)
 
     @contextmanager
     def _connection(self) -> Iterator[sqlite3.Connection]:

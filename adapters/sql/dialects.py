@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any, Final
 
-from adapters.sql.schema import index_term
+from adapters.sql.schema import SPILLED_TERMS_FIELD, index_term
 
 __all__ = ["POSTGRESQL", "SQLITE", "TEXT_KEY_CHARS", "Dialect", "Fragment", "successor"]
 
@@ -93,8 +93,13 @@ class Dialect(ABC):
         """The entity ``e`` holds every one of ``terms`` (at least one) in its search terms."""
 
     @abstractmethod
-    def terms_value(self, terms: Sequence[str]) -> Any:
-        """The value stored in ``entities.terms`` for the (indexed) terms of an entity."""
+    def stored_terms(self, terms: Sequence[str]) -> tuple[Any, Sequence[str]]:
+        """Where the (indexed) search terms of an entity are kept.
+
+        Returns the value stored in ``entities.terms`` and the terms that do not fit there, which
+        are kept as ``entity_values`` rows of the field :data:`SPILLED_TERMS_FIELD` instead
+        (:meth:`text_match` looks in both).
+        """
 
     @abstractmethod
     def number(self, value: int | float) -> Any:
@@ -143,9 +148,9 @@ class SqliteDialect(Dialect):
             "e.rid IN (SELECT rowid FROM entity_fts WHERE entity_fts MATCH ?)", (query,)
         )
 
-    def terms_value(self, terms: Sequence[str]) -> Any:
-        """See :meth:`Dialect.terms_value`: the terms joined by spaces."""
-        return " ".join(terms)
+    def stored_terms(self, terms: Sequence[str]) -> tuple[Any, Sequence[str]]:
+        """See :meth:`Dialect.stored_terms`: all of them, joined by spaces (FTS5 has no limit)."""
+        return " ".join(terms), ()
 
     def index_new_terms(self, first_rid: int, last_rid: int) -> Fragment | None:
         """See :meth:`Dialect.index_new_terms`: one INSERT ... SELECT into ``entity_fts``.
@@ -164,6 +169,12 @@ class SqliteDialect(Dialect):
         if isinstance(value, int) and not -_INT64 <= value < _INT64:
             return float(value)
         return value
+
+
+_TSVECTOR_BUDGET: Final = 1_000_000
+"""Bytes of lexemes stored in one ``tsvector``; PostgreSQL's limit is 1,048,575."""
+_SPILL_MARK: Final = "\u00a7spilled"
+"""The lexeme of an entity whose terms are spilled; no term holds ``\u00a7`` (``index_term``)."""
 
 
 def _lexeme(term: str) -> str:
@@ -186,13 +197,39 @@ class PostgresqlDialect(Dialect):
 
         The query is cast from text, not parsed by ``to_tsquery``, so no term is normalised or
         read as operators.
-        """
-        query = " & ".join(_lexeme(index_term(term)) for term in terms)
-        return Fragment("e.terms @@ CAST(? AS tsquery)", (query,))
 
-    def terms_value(self, terms: Sequence[str]) -> Any:
-        """See :meth:`Dialect.terms_value`: a ``tsvector`` literal of quoted lexemes."""
-        return " ".join(_lexeme(term) for term in terms)
+        The few entities whose terms exceed a ``tsvector`` (:meth:`stored_terms`) hold only a
+        marker lexeme; for them each term is looked up among their spilled terms. Both arms
+        test the indexed column, so the index serves the match either way.
+        """
+        indexed = [index_term(term) for term in terms]
+        query = " & ".join(_lexeme(term) for term in indexed)
+        spilled = " AND ".join(
+            "EXISTS (SELECT 1 FROM entity_values x WHERE x.field = ?"
+            f" AND left(x.s, {TEXT_KEY_CHARS}) = ? AND x.rid = e.rid)"
+            for _ in indexed
+        )
+        params = [query, _lexeme(_SPILL_MARK)]
+        for term in indexed:
+            params += [SPILLED_TERMS_FIELD, term]
+        return Fragment(
+            f"(e.terms @@ CAST(? AS tsquery) OR (e.terms @@ CAST(? AS tsquery) AND {spilled}))",
+            tuple(params),
+        )
+
+    def stored_terms(self, terms: Sequence[str]) -> tuple[Any, Sequence[str]]:
+        """See :meth:`Dialect.stored_terms`: a ``tsvector`` literal of quoted lexemes.
+
+        A ``tsvector`` holds at most 1 MiB of lexemes. An entity whose terms are longer than
+        that (it may hold up to 200 properties of 200 texts each) keeps them all as spilled
+        terms and only a marker lexeme in the column, rather than being refused.
+        """
+        # A character is at most four bytes: count bytes only when characters cannot settle it.
+        if sum(map(len, terms)) * 4 > _TSVECTOR_BUDGET and (
+            sum(len(term.encode()) for term in terms) > _TSVECTOR_BUDGET
+        ):
+            return _lexeme(_SPILL_MARK), terms
+        return " ".join(_lexeme(term) for term in terms), ()
 
     def number(self, value: int | float) -> Any:
         """See :meth:`Dialect.number`: an exact ``numeric`` for integers and floats alike."""

@@ -33,6 +33,7 @@ __all__ = [
     "COLUMN_FIELDS",
     "ENTITY_COLUMNS",
     "LINK_COLUMNS",
+    "SPILLED_TERMS_FIELD",
     "VALUE_COLUMNS",
     "Scalar",
     "ValueRow",
@@ -71,6 +72,12 @@ LINK_COLUMNS: Final = ("id", "version", "type", "source_id", "target_id", "direc
 
 VALUE_COLUMNS: Final = ("rid", "field", "seq", "s", "n", "b")
 """Columns of ``entity_values``: one of ``s`` (text, datetimes), ``n`` (number), ``b`` (bool)."""
+
+SPILLED_TERMS_FIELD: Final = "\u00a7terms"
+"""The ``entity_values`` field of search terms that do not fit the dialect's text column.
+
+No search field or property name can start with ``\u00a7``, so no filter ever reads it.
+"""
 
 MAX_INDEXED_TERM_BYTES: Final = 200
 """Longer terms are indexed by digest: PostgreSQL caps a lexeme at 2047 bytes."""
@@ -188,7 +195,7 @@ _FIXED: Final = tuple(
 def entity_row(entity: Entity, rid: int, body: str, terms: Any) -> tuple[Any, ...]:
     """The ``entities`` row of ``entity`` in :data:`ENTITY_COLUMNS` order.
 
-    ``terms`` is passed through as the dialect stores it (see ``Dialect.terms_value``). Built
+    ``terms`` is passed through as the dialect stores it (see ``Dialect.stored_terms``). Built
     field by field for speed; a test checks it against :func:`contracts.evaluation.field_values`.
     """
     row: list[Any] = [None] * len(ENTITY_COLUMNS)

@@ -18,6 +18,7 @@ from adapters.sql.engine import Row, Session
 from adapters.sql.schema import (
     ENTITY_COLUMNS,
     LINK_COLUMNS,
+    SPILLED_TERMS_FIELD,
     VALUE_COLUMNS,
     entity_row,
     entity_terms,
@@ -45,9 +46,14 @@ _UPDATE_DOCUMENT: Final = (
 )
 
 
-def value_rows(session: Session, rid: int, entity: Entity) -> list[tuple[Any, ...]]:
-    """The ``entity_values`` rows of an entity, each value in the column of its kind."""
-    rows = []
+def value_rows(
+    session: Session, rid: int, entity: Entity, spilled: Sequence[str] = ()
+) -> list[tuple[Any, ...]]:
+    """The ``entity_values`` rows of an entity, each value in the column of its kind.
+
+    ``spilled`` are its search terms that the dialect keeps here (``Dialect.stored_terms``).
+    """
+    rows: list[tuple[Any, ...]] = []
     for name, seq, value in multi_values(entity):
         text = number = flag = None
         if isinstance(value, bool):
@@ -59,11 +65,17 @@ def value_rows(session: Session, rid: int, entity: Entity) -> list[tuple[Any, ..
         else:
             text = value
         rows.append((rid, name, seq, text, number, flag))
+    for seq, term in enumerate(spilled):
+        rows.append((rid, SPILLED_TERMS_FIELD, seq, term, None, None))
     return rows
 
 
-def _entity_row(session: Session, entity: Entity, rid: int, body: str) -> tuple[Any, ...]:
-    return entity_row(entity, rid, body, session.dialect.terms_value(entity_terms(entity)))
+def _entity_rows(
+    session: Session, entity: Entity, rid: int, body: str
+) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+    """The ``entities`` row of an entity and its ``entity_values`` rows."""
+    column, spilled = session.dialect.stored_terms(entity_terms(entity))
+    return entity_row(entity, rid, body, column), value_rows(session, rid, entity, spilled)
 
 
 def _settable(row: tuple[Any, ...], columns: tuple[str, ...], kept: tuple[str, ...]) -> list[Any]:
@@ -77,11 +89,10 @@ def _index_terms(session: Session, first_rid: int, last_rid: int) -> None:
         session.execute(statement)
 
 
-def _replace_values(session: Session, updated: list[tuple[int, Entity]]) -> None:
-    rids = [rid for rid, _ in updated]
+def _replace_values(session: Session, rids: list[int], rows: list[tuple[Any, ...]]) -> None:
+    """Replace every ``entity_values`` row of the entities ``rids`` with ``rows``."""
     test = session.dialect.in_list("rid", rids)
     session.execute(f"DELETE FROM entity_values WHERE {test.sql}", test.params)
-    rows = [row for rid, entity in updated for row in value_rows(session, rid, entity)]
     session.insert_rows("entity_values", VALUE_COLUMNS, rows)
 
 
@@ -91,13 +102,14 @@ def insert_record(session: Session, record: Record) -> Record | None:
     if isinstance(record, Entity):
         rid = session.next_ids("entities", 1)[0]
         names, marks = ", ".join(ENTITY_COLUMNS), ", ".join("?" for _ in ENTITY_COLUMNS)
+        row, values = _entity_rows(session, record, rid, body)
         inserted = session.rows(
             f"INSERT INTO entities ({names}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"
             " RETURNING rid",
-            _entity_row(session, record, rid, body),
+            row,
         )
         if inserted:
-            session.insert_rows("entity_values", VALUE_COLUMNS, value_rows(session, rid, record))
+            session.insert_rows("entity_values", VALUE_COLUMNS, values)
             _index_terms(session, rid, rid)
             return None
         found = session.one("SELECT body FROM entities WHERE id = ?", (record.id,))
@@ -137,14 +149,16 @@ def replace_record(session: Session, record: Record, expected_version: int) -> N
     body = record.model_dump_json()
     kind = record.RECORD_TYPE.value
     if isinstance(record, Entity):
-        row = _entity_row(session, record, 0, body)
+        column, spilled = session.dialect.stored_terms(entity_terms(record))
+        row = entity_row(record, 0, body, column)
         assignments = ", ".join(f"{c} = ?" for c in _ENTITY_SET)
         changed = session.rows(
             f"UPDATE entities SET {assignments} WHERE id = ? AND version = ? RETURNING rid",
             (*_settable(row, ENTITY_COLUMNS, _ENTITY_SET), record.id, expected_version),
         )
         if changed:
-            _replace_values(session, [(int(changed[0][0]), record)])
+            rid = int(changed[0][0])
+            _replace_values(session, [rid], value_rows(session, rid, record, spilled))
         table, key = "entities", "id = ?"
         params: tuple[str, ...] = (record.id,)
     elif isinstance(record, Link):
@@ -217,9 +231,12 @@ def _create(session: Session, record_type: RecordType, creates: list[tuple[Recor
         entities = [(record, body) for record, body in creates if isinstance(record, Entity)]
         rids = session.next_ids("entities", len(entities))
         pairs = list(zip(rids, entities, strict=True))
-        rows = [_entity_row(session, entity, rid, body) for rid, (entity, body) in pairs]
+        rows, values = [], []
+        for rid, (entity, body) in pairs:
+            row, entity_values = _entity_rows(session, entity, rid, body)
+            rows.append(row)
+            values.extend(entity_values)
         session.insert_rows("entities", ENTITY_COLUMNS, rows)
-        values = [row for rid, (entity, _) in pairs for row in value_rows(session, rid, entity)]
         session.insert_rows("entity_values", VALUE_COLUMNS, values)
         _index_terms(session, rids[0], rids[-1])
     else:
@@ -231,12 +248,17 @@ def _update(
     session: Session, record_type: RecordType, updates: list[tuple[int, Record, str]]
 ) -> None:
     if record_type is RecordType.ENTITY:
-        entities = [(rid, r, body) for rid, r, body in updates if isinstance(r, Entity)]
-        rows = [_entity_row(session, entity, rid, body) for rid, entity, body in entities]
+        rows, values, rids = [], [], []
+        for rid, record, body in updates:
+            if isinstance(record, Entity):
+                row, entity_values = _entity_rows(session, record, rid, body)
+                rows.append(row)
+                values.extend(entity_values)
+                rids.append(rid)
         session.executemany(
             _UPDATE_ENTITY, [[*_settable(row, ENTITY_COLUMNS, _ENTITY_SET), row[0]] for row in rows]
         )
-        _replace_values(session, [(rid, entity) for rid, entity, _ in entities])
+        _replace_values(session, rids, values)
     elif record_type is RecordType.LINK:
         links = [link_row(r, body) for _, r, body in updates if isinstance(r, Link)]
         session.executemany(

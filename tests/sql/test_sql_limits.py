@@ -17,10 +17,12 @@ from contracts.query import (
     Eq,
     Filter,
     In,
+    Not,
     Or,
     Prefix,
     Range,
     SearchQuery,
+    Text,
 )
 
 
@@ -110,3 +112,53 @@ def test_a_property_text_at_the_limit_is_stored_and_found_exactly(sql_url: str) 
             lambda t: low <= t < high
         )
         assert found(Range(field="properties.note", lte=high)) == expected(lambda t: t <= high)
+
+
+def _words(prefix: str, count: int) -> tuple[str, ...]:
+    """Distinct 48-character search terms (the longest kept as they are by the index)."""
+    return tuple(f"{prefix}{number:08d}".rjust(48, "q") for number in range(count))
+
+
+def _wordy_entity(version: int = 1) -> Entity:
+    """An entity whose search terms total about 2 MB: more than one tsvector holds."""
+    words = _words("w", 200 * 200)
+    properties = {f"p{p}": " ".join(words[p * 200 : (p + 1) * 200]) for p in range(200)}
+    return Entity(
+        id="wordy",
+        kind=EntityKind.PERSON,
+        subtype="p",
+        label="wordy",
+        version=version,
+        properties=properties,
+    )
+
+
+def test_an_entity_with_more_search_terms_than_a_tsvector_holds_is_kept_and_found(
+    sql_url: str,
+) -> None:
+    """Search terms beyond PostgreSQL's 1 MiB tsvector are kept, searched, and replaced."""
+    first, last = _words("w", 200 * 200)[0], _words("w", 200 * 200)[-1]
+    big = _wordy_entity()
+    with adapters.sql.from_url(sql_url, {}) as store:
+        store.create(big)
+        store.create(Entity(id="small", kind=EntityKind.PERSON, subtype="p", label=first))
+
+        def found(condition: Filter) -> list[str]:
+            return sorted(e.id for e in store.search(SearchQuery(filter=condition)).items)
+
+        assert store.get(Entity, "wordy").properties == big.properties
+        assert found(Text(last)) == ["wordy"]
+        assert found(Text(first)) == ["small", "wordy"]
+        assert found(Text(f"{first} {last}")) == ["wordy"]
+        assert found(Text(f"{last} absent")) == []
+        assert found(Not(Text(last))) == ["small"]
+
+        smaller = big.model_copy(update={"version": 2, "properties": {"p0": "tiny"}})
+        store.update(smaller, expected_version=1)
+        assert found(Text(last)) == []
+        assert found(Text("tiny")) == ["wordy"]
+
+        report = store.upsert_many([_wordy_entity(version=3)])
+        assert report.updated == 1
+        assert found(Text(last)) == ["wordy"]
+        assert found(Text("tiny")) == []

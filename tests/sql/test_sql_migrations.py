@@ -41,7 +41,7 @@ def write_as_version_one(url: str, records: list[Record]) -> None:
         for rid, record in enumerate(records, start=1):
             body = record.model_dump_json()
             if isinstance(record, Entity):
-                terms = session.dialect.terms_value(entity_terms(record))
+                terms, _ = session.dialect.stored_terms(entity_terms(record))
                 full = dict(zip(ENTITY_COLUMNS, entity_row(record, rid, body, terms), strict=True))
                 row = tuple(full[column] for column in VERSION_ONE_ENTITY_COLUMNS)
                 session.insert_rows("entities", VERSION_ONE_ENTITY_COLUMNS, [row])

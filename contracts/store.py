@@ -27,6 +27,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, Self, TypeVar
 
 from contracts import emulation
+from contracts._pipeline import WritePipeline
 from contracts.capabilities import EMULATABLE, Capability, Support
 from contracts.errors import (
     AlreadyExists,
@@ -225,8 +226,22 @@ class CaseStore(ABC):
     def _write_batch(self, records: Sequence[Record]) -> BulkReport:
         """Store every record as given (versions and timestamps kept), all or nothing.
 
-        Returns how many were created, updated (stored differently before) or unchanged.
+        ``records`` are what :meth:`_encode_batch` returned. Returns how many were created,
+        updated (stored differently before) or unchanged.
         """
+
+    _overlaps_writes: bool = False
+    """Whether ``upsert_many`` writes a batch on a background thread while it prepares the
+    next. Worth it where a write mostly waits outside Python (a database, a server)."""
+
+    def _encode_batch(self, records: list[Record]) -> Sequence[Record]:
+        """Work on a checked batch that needs no store: by default none.
+
+        Runs in the caller's thread, while earlier batches may be being written (see
+        :attr:`_overlaps_writes`); an adapter may return a sequence of the same records that
+        also carries their serialised form, for its :meth:`_write_batch`.
+        """
+        return records
 
     @abstractmethod
     def _export(self, record_type: RecordType) -> Iterator[Record]:
@@ -592,8 +607,10 @@ class CaseStore(ABC):
 
         Versions and timestamps are kept (empty timestamps are set to now), which is what a
         migration needs. Within a batch the last record with an id wins. A link's endpoints
-        must exist in the store or earlier in the stream. Memory stays bounded by
-        ``batch_size``. ``on_batch`` receives the running totals after each committed batch.
+        must exist in the store or earlier in the stream. The stream is read at most two
+        batches beyond the last committed one (an adapter that overlaps writes prepares the next
+        batch while one is written), so memory stays bounded by ``batch_size``. ``on_batch``
+        receives the running totals after each committed batch, in order, in this thread.
 
         Raises:
             ValidationFailed: a record is invalid or a link endpoint is missing; the batches
@@ -602,23 +619,31 @@ class CaseStore(ABC):
         self._require(Capability.BULK_UPSERT)
         _check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
         totals = BulkReport()
-        iterator = iter(records)
-        while batch := list(itertools.islice(iterator, batch_size)):
-            try:
-                prepared = self._prepare_batch(batch)
-            except ValidationFailed as exc:
-                raise ValidationFailed(
-                    f"{exc} (after {totals.batches} committed batches, {totals.total} records)"
-                ) from exc
-            written = self._write_batch(prepared)
+
+        def written(report: BulkReport) -> None:
+            nonlocal totals
             totals = BulkReport(
-                created=totals.created + written.created,
-                updated=totals.updated + written.updated,
-                unchanged=totals.unchanged + written.unchanged,
+                created=totals.created + report.created,
+                updated=totals.updated + report.updated,
+                unchanged=totals.unchanged + report.unchanged,
                 batches=totals.batches + 1,
             )
             if on_batch is not None:
                 on_batch(totals)
+
+        iterator = iter(records)
+        threaded = self._overlaps_writes
+        with WritePipeline(self._write_batch, written, threaded=threaded) as pipeline:
+            while batch := list(itertools.islice(iterator, batch_size)):
+                try:
+                    prepared = self._prepare_batch(batch, pipeline)
+                except ValidationFailed as exc:
+                    pipeline.drain()  # the batches before this one are valid: they stay
+                    raise ValidationFailed(
+                        f"{exc} (after {totals.batches} committed batches, {totals.total} records)"
+                    ) from exc
+                pipeline.submit(self._encode_batch(prepared))
+            pipeline.drain()
         return totals
 
     def export(self, record_types: Iterable[RecordType] | None = None) -> Iterator[Record]:
@@ -702,17 +727,26 @@ class CaseStore(ABC):
                 if end not in known and end not in found:
                     raise NotFound(RecordType.ENTITY.value, end)
 
-    def _prepare_batch(self, batch: list[Record]) -> list[Record]:
+    def _prepare_batch(self, batch: list[Record], pipeline: WritePipeline) -> list[Record]:
+        """The batch checked, deduplicated and stamped, ready for :meth:`_encode_batch`.
+
+        Earlier batches may still be being written by ``pipeline``: a record whose stored
+        ``created_at`` must be read waits for them, while links may count on their entities.
+        """
         unique: dict[tuple[RecordType, str], Record] = {}
         for record in batch:
             record = self._checked_record(record)
             self._require_record_type(record.RECORD_TYPE)
             unique[(record.RECORD_TYPE, record.id)] = record
-        self._keep_creation_times(unique)
+        if any(record.created_at is None for record in unique.values()):
+            pipeline.drain()
+            self._keep_creation_times(unique)
         prepared = [self._stamp_new(record) for record in unique.values()]
         links = [record for record in prepared if isinstance(record, Link)]
         if links:
             entity_ids = {record.id for record in prepared if isinstance(record, Entity)}
+            # Entities of earlier batches not written yet count: this batch is written after.
+            entity_ids |= pipeline.unwritten_ids
             try:
                 self._check_endpoints(links, known=entity_ids)
             except NotFound as exc:

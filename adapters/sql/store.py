@@ -21,7 +21,7 @@ from adapters.sql.dialects import Fragment
 from adapters.sql.engine import Engine, Session
 from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
-from adapters.sql.writes import insert_record, replace_record, write_batch
+from adapters.sql.writes import EncodedBatch, insert_record, replace_record, write_batch
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, NotFound
 from contracts.models.common import Record, RecordType
@@ -84,6 +84,10 @@ class SqlCaseStore(CaseStore):
 
     def __init__(self, engine: Engine, *, upgrade: bool = True) -> None:
         self._engine = engine
+        # A server does its share of a batch in its own process while the next is prepared
+        # here. SQLite works in this process and takes the GIL back for every row, so
+        # preparing alongside it only slows both (measured: benchmarks/sql_bench.py).
+        self._overlaps_writes = engine.kind == "server"
         try:
             current = schema_status(engine).current
             if current < HEAD:
@@ -169,6 +173,9 @@ class SqlCaseStore(CaseStore):
             ),
             write=False,
         )
+
+    def _encode_batch(self, records: list[Record]) -> Sequence[Record]:
+        return EncodedBatch(self._engine.dialect, records)
 
     def _write_batch(self, records: Sequence[Record]) -> BulkReport:
         report = self._engine.run(lambda session: write_batch(session, records), write=True)

@@ -1,8 +1,10 @@
 """Writing records: single creates and compare-and-set updates, and bulk batches.
 
-Every function runs inside a write transaction given by the engine, so each is atomic. Derived
-rows (an entity's ``entity_values`` and its full-text entry) are written in the same
-transaction as the record. Entities are keyed internally by ``rid`` (the full-text index and
+Every writing function runs inside a write transaction given by the engine, so each is
+atomic; serialising a record and deriving its rows (:func:`encode`) needs no transaction, so a
+bulk write does it beforehand, while the previous batch is being written. Derived rows (an
+entity's ``entity_values`` and its full-text entry) are written in the same transaction as the
+record. Entities are keyed internally by ``rid`` (the full-text index and
 ``entity_values`` refer to it); links and documents by their id.
 """
 
@@ -11,9 +13,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import Any, Final
+from typing import Any, Final, overload
 
 from adapters.sql.codec import decode
+from adapters.sql.dialects import Dialect
 from adapters.sql.engine import Row, Session
 from adapters.sql.schema import (
     ENTITY_COLUMNS,
@@ -32,7 +35,16 @@ from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.results import BulkReport
 
-__all__ = ["DOCUMENT_COLUMNS", "insert_record", "replace_record", "value_rows", "write_batch"]
+__all__ = [
+    "DOCUMENT_COLUMNS",
+    "Encoded",
+    "EncodedBatch",
+    "encode",
+    "insert_record",
+    "replace_record",
+    "value_rows",
+    "write_batch",
+]
 
 DOCUMENT_COLUMNS: Final = ("record_type", "id", "version", "body")
 _ENTITY_SET: Final = tuple(c for c in ENTITY_COLUMNS if c not in ("rid", "id"))
@@ -47,11 +59,12 @@ _UPDATE_DOCUMENT: Final = (
 
 
 def value_rows(
-    session: Session, rid: int, entity: Entity, spilled: Sequence[str] = ()
+    dialect: Dialect, entity: Entity, spilled: Sequence[str] = ()
 ) -> list[tuple[Any, ...]]:
-    """The ``entity_values`` rows of an entity, each value in the column of its kind.
+    """The ``entity_values`` rows of an entity less their leading ``rid``.
 
-    ``spilled`` are its search terms that the dialect keeps here (``Dialect.stored_terms``).
+    Each value sits in the column of its kind; ``spilled`` are the entity's search terms that
+    the dialect keeps here (``Dialect.stored_terms``).
     """
     rows: list[tuple[Any, ...]] = []
     for name, seq, value in multi_values(entity):
@@ -59,23 +72,71 @@ def value_rows(
         if isinstance(value, bool):
             flag = value
         elif isinstance(value, int | float):
-            number = session.dialect.number(value)
+            number = dialect.number(value)
         elif isinstance(value, datetime):
             text = instant(value)
         else:
             text = value
-        rows.append((rid, name, seq, text, number, flag))
+        rows.append((name, seq, text, number, flag))
     for seq, term in enumerate(spilled):
-        rows.append((rid, SPILLED_TERMS_FIELD, seq, term, None, None))
+        rows.append((SPILLED_TERMS_FIELD, seq, term, None, None))
     return rows
 
 
-def _entity_rows(
-    session: Session, entity: Entity, rid: int, body: str
-) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
-    """The ``entities`` row of an entity and its ``entity_values`` rows."""
-    column, spilled = session.dialect.stored_terms(entity_terms(entity))
-    return entity_row(entity, rid, body, column), value_rows(session, rid, entity, spilled)
+@dataclass(frozen=True, slots=True)
+class Encoded:
+    """A record with the rows that store it, computed outside any transaction.
+
+    ``row`` is the record's row in its table; an entity's starts with a placeholder ``rid`` of
+    0 (the real one is drawn when it is written) and ``values`` are its ``entity_values`` rows
+    less the ``rid``.
+    """
+
+    record: Record
+    body: str
+    row: tuple[Any, ...]
+    values: list[tuple[Any, ...]]
+
+    def entity_rows(self, rid: int) -> tuple[tuple[Any, ...], list[tuple[Any, ...]]]:
+        """The entity's row and ``entity_values`` rows with ``rid`` filled in."""
+        return (rid, *self.row[1:]), [(rid, *value) for value in self.values]
+
+
+def encode(dialect: Dialect, record: Record) -> Encoded:
+    """Serialise ``record`` and derive its rows (see :mod:`adapters.sql.schema`)."""
+    body = record.model_dump_json()
+    if isinstance(record, Entity):
+        column, spilled = dialect.stored_terms(entity_terms(record))
+        row = entity_row(record, 0, body, column)
+        return Encoded(record, body, row, value_rows(dialect, record, spilled))
+    if isinstance(record, Link):
+        return Encoded(record, body, link_row(record, body), [])
+    return Encoded(record, body, (record.RECORD_TYPE.value, record.id, record.version, body), [])
+
+
+class EncodedBatch(Sequence[Record]):
+    """A batch of records with their encodings, grouped by record type.
+
+    It is the sequence of its records, so it can travel wherever a batch of records does.
+    """
+
+    def __init__(self, dialect: Dialect, records: Sequence[Record]) -> None:
+        self._records = list(records)
+        self.groups: dict[RecordType, list[Encoded]] = {}
+        for record in self._records:
+            self.groups.setdefault(record.RECORD_TYPE, []).append(encode(dialect, record))
+
+    def __len__(self) -> int:
+        return len(self._records)
+
+    @overload
+    def __getitem__(self, index: int) -> Record: ...
+
+    @overload
+    def __getitem__(self, index: slice) -> Sequence[Record]: ...
+
+    def __getitem__(self, index: int | slice) -> Record | Sequence[Record]:
+        return self._records[index]
 
 
 def _settable(row: tuple[Any, ...], columns: tuple[str, ...], kept: tuple[str, ...]) -> list[Any]:
@@ -98,11 +159,11 @@ def _replace_values(session: Session, rids: list[int], rows: list[tuple[Any, ...
 
 def insert_record(session: Session, record: Record) -> Record | None:
     """Store a new record unless its id is taken; return the stored one when it is."""
-    body = record.model_dump_json()
+    encoded = encode(session.dialect, record)
     if isinstance(record, Entity):
         rid = session.next_ids("entities", 1)[0]
+        row, values = encoded.entity_rows(rid)
         names, marks = ", ".join(ENTITY_COLUMNS), ", ".join("?" for _ in ENTITY_COLUMNS)
-        row, values = _entity_rows(session, record, rid, body)
         inserted = session.rows(
             f"INSERT INTO entities ({names}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"
             " RETURNING rid",
@@ -118,7 +179,7 @@ def insert_record(session: Session, record: Record) -> Record | None:
         inserted = session.rows(
             f"INSERT INTO links ({names}) VALUES ({marks}) ON CONFLICT (id) DO NOTHING"
             " RETURNING id",
-            link_row(record, body),
+            encoded.row,
         )
         if inserted:
             return None
@@ -127,7 +188,7 @@ def insert_record(session: Session, record: Record) -> Record | None:
         inserted = session.rows(
             "INSERT INTO documents (record_type, id, version, body) VALUES (?, ?, ?, ?)"
             " ON CONFLICT (record_type, id) DO NOTHING RETURNING id",
-            (record.RECORD_TYPE.value, record.id, record.version, body),
+            encoded.row,
         )
         if inserted:
             return None
@@ -146,34 +207,31 @@ def replace_record(session: Session, record: Record, expected_version: int) -> N
     Raises:
         Conflict: the stored version differs, or there is no stored record.
     """
-    body = record.model_dump_json()
+    encoded = encode(session.dialect, record)
     kind = record.RECORD_TYPE.value
     if isinstance(record, Entity):
-        column, spilled = session.dialect.stored_terms(entity_terms(record))
-        row = entity_row(record, 0, body, column)
         assignments = ", ".join(f"{c} = ?" for c in _ENTITY_SET)
         changed = session.rows(
             f"UPDATE entities SET {assignments} WHERE id = ? AND version = ? RETURNING rid",
-            (*_settable(row, ENTITY_COLUMNS, _ENTITY_SET), record.id, expected_version),
+            (*_settable(encoded.row, ENTITY_COLUMNS, _ENTITY_SET), record.id, expected_version),
         )
         if changed:
             rid = int(changed[0][0])
-            _replace_values(session, [rid], value_rows(session, rid, record, spilled))
+            _replace_values(session, [rid], encoded.entity_rows(rid)[1])
         table, key = "entities", "id = ?"
         params: tuple[str, ...] = (record.id,)
     elif isinstance(record, Link):
         assignments = ", ".join(f"{c} = ?" for c in _LINK_SET)
-        row = link_row(record, body)
         changed = session.rows(
             f"UPDATE links SET {assignments} WHERE id = ? AND version = ? RETURNING id",
-            (*_settable(row, LINK_COLUMNS, _LINK_SET), record.id, expected_version),
+            (*_settable(encoded.row, LINK_COLUMNS, _LINK_SET), record.id, expected_version),
         )
         table, key, params = "links", "id = ?", (record.id,)
     else:
         changed = session.rows(
             "UPDATE documents SET version = ?, body = ? WHERE record_type = ? AND id = ?"
             " AND version = ? RETURNING id",
-            (record.version, body, kind, record.id, expected_version),
+            (record.version, encoded.body, kind, record.id, expected_version),
         )
         table, key, params = "documents", "record_type = ? AND id = ?", (kind, record.id)
     if not changed:
@@ -186,8 +244,8 @@ def replace_record(session: Session, record: Record, expected_version: int) -> N
 class _Plan:
     """What a batch does to one table: rows to create, rows to rewrite, records left alone."""
 
-    creates: list[tuple[Record, str]] = field(default_factory=list)
-    updates: list[tuple[int, Record, str]] = field(default_factory=list)
+    creates: list[Encoded] = field(default_factory=list)
+    updates: list[tuple[int, Encoded]] = field(default_factory=list)
     unchanged: int = 0
 
 
@@ -207,78 +265,70 @@ def _existing(session: Session, record_type: RecordType, ids: list[str]) -> dict
     return {str(row[0]): row for row in session.rows(statement, params)}
 
 
-def _plan(session: Session, record_type: RecordType, records: Sequence[Record]) -> _Plan:
+def _plan(session: Session, record_type: RecordType, group: list[Encoded]) -> _Plan:
     plan = _Plan()
-    existing = _existing(session, record_type, [record.id for record in records])
-    for record in records:
-        body = record.model_dump_json()
-        stored = existing.get(record.id)
+    existing = _existing(session, record_type, [encoded.record.id for encoded in group])
+    for encoded in group:
+        stored = existing.get(encoded.record.id)
         if stored is None:
-            plan.creates.append((record, body))
-        elif stored[2] == body or decode(record_type, str(stored[2])) == record:
+            plan.creates.append(encoded)
+        elif stored[2] == encoded.body or decode(record_type, str(stored[2])) == encoded.record:
             # Equal models may serialise differently (1 and 1.0); the stored one is kept.
             plan.unchanged += 1
         else:
-            plan.updates.append((int(stored[1]), record, body))
+            plan.updates.append((int(stored[1]), encoded))
     return plan
 
 
-def _create(session: Session, record_type: RecordType, creates: list[tuple[Record, str]]) -> None:
+def _create(session: Session, record_type: RecordType, creates: list[Encoded]) -> None:
     if record_type is RecordType.LINK:
-        rows = [link_row(record, body) for record, body in creates if isinstance(record, Link)]
-        session.insert_rows("links", LINK_COLUMNS, rows)
+        session.insert_rows("links", LINK_COLUMNS, [encoded.row for encoded in creates])
     elif record_type is RecordType.ENTITY:
-        entities = [(record, body) for record, body in creates if isinstance(record, Entity)]
-        rids = session.next_ids("entities", len(entities))
-        pairs = list(zip(rids, entities, strict=True))
+        rids = session.next_ids("entities", len(creates))
         rows, values = [], []
-        for rid, (entity, body) in pairs:
-            row, entity_values = _entity_rows(session, entity, rid, body)
+        for rid, encoded in zip(rids, creates, strict=True):
+            row, entity_values = encoded.entity_rows(rid)
             rows.append(row)
             values.extend(entity_values)
         session.insert_rows("entities", ENTITY_COLUMNS, rows)
         session.insert_rows("entity_values", VALUE_COLUMNS, values)
         _index_terms(session, rids[0], rids[-1])
     else:
-        rows = [(record_type.value, record.id, record.version, body) for record, body in creates]
-        session.insert_rows("documents", DOCUMENT_COLUMNS, rows)
+        session.insert_rows("documents", DOCUMENT_COLUMNS, [encoded.row for encoded in creates])
 
 
-def _update(
-    session: Session, record_type: RecordType, updates: list[tuple[int, Record, str]]
-) -> None:
+def _update(session: Session, record_type: RecordType, updates: list[tuple[int, Encoded]]) -> None:
     if record_type is RecordType.ENTITY:
-        rows, values, rids = [], [], []
-        for rid, record, body in updates:
-            if isinstance(record, Entity):
-                row, entity_values = _entity_rows(session, record, rid, body)
-                rows.append(row)
-                values.extend(entity_values)
-                rids.append(rid)
-        session.executemany(
-            _UPDATE_ENTITY, [[*_settable(row, ENTITY_COLUMNS, _ENTITY_SET), row[0]] for row in rows]
-        )
-        _replace_values(session, rids, values)
+        rows, values = [], []
+        for rid, encoded in updates:
+            row, entity_values = encoded.entity_rows(rid)
+            rows.append([*_settable(row, ENTITY_COLUMNS, _ENTITY_SET), rid])
+            values.extend(entity_values)
+        session.executemany(_UPDATE_ENTITY, rows)
+        _replace_values(session, [rid for rid, _ in updates], values)
     elif record_type is RecordType.LINK:
-        links = [link_row(r, body) for _, r, body in updates if isinstance(r, Link)]
         session.executemany(
-            _UPDATE_LINK, [[*_settable(row, LINK_COLUMNS, _LINK_SET), row[0]] for row in links]
+            _UPDATE_LINK,
+            [[*_settable(e.row, LINK_COLUMNS, _LINK_SET), e.record.id] for _, e in updates],
         )
     else:
         session.executemany(
             _UPDATE_DOCUMENT,
-            [(record.version, body, record_type.value, record.id) for _, record, body in updates],
+            [(e.record.version, e.body, record_type.value, e.record.id) for _, e in updates],
         )
 
 
 def write_batch(session: Session, records: Sequence[Record]) -> BulkReport:
     """Store every record as given, all in the caller's transaction.
 
-    Entities are written before links so every link finds its endpoints.
+    ``records`` may be an :class:`EncodedBatch` made beforehand. Entities are written before
+    links so every link finds its endpoints.
     """
+    if not isinstance(records, EncodedBatch):
+        records = EncodedBatch(session.dialect, records)
     created = updated = unchanged = 0
     for record_type in RecordType:
-        group = [record for record in records if record.RECORD_TYPE is record_type]
+        group = records.groups.get(record_type)
         if not group:
             continue
         plan = _plan(session, record_type, group)

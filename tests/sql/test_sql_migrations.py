@@ -45,7 +45,7 @@ def write_as_version_one(url: str, records: list[Record]) -> None:
                 full = dict(zip(ENTITY_COLUMNS, entity_row(record, rid, body, terms), strict=True))
                 row = tuple(full[column] for column in VERSION_ONE_ENTITY_COLUMNS)
                 session.insert_rows("entities", VERSION_ONE_ENTITY_COLUMNS, [row])
-                values = value_rows(session, rid, record)
+                values = [(rid, *row) for row in value_rows(session.dialect, record)]
                 session.insert_rows("entity_values", VALUE_COLUMNS, values)
                 index = session.dialect.index_new_terms(rid, rid)
                 if index is not None:

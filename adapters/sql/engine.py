@@ -83,7 +83,10 @@ class Engine(ABC):
         """
 
     def wrote(self, rows: int) -> None:
-        """Note that a committed bulk batch created ``rows`` rows (planner statistics may lag)."""
+        """Note that a committed bulk batch created or changed ``rows`` records.
+
+        Indexes and planner statistics may lag behind a bulk load; an engine may catch up here.
+        """
 
     @abstractmethod
     def describe(self) -> str:

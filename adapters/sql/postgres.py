@@ -27,7 +27,12 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 from adapters.sql.dialects import POSTGRESQL, Dialect, Fragment
 from adapters.sql.engine import Engine, Row, Session
 from adapters.sql.errors import postgres_connect_error, postgres_error
-from contracts.errors import ConfigurationError, TransientError, ValidationFailed
+from contracts.errors import (
+    ConfigurationError,
+    PermissionDenied,
+    TransientError,
+    ValidationFailed,
+)
 
 __all__ = ["MAX_ATTEMPTS", "PostgresEngine"]
 
@@ -49,6 +54,7 @@ _BACKOFF_CAP: Final = 0.5
 _DEFAULT_CONNECT_TIMEOUT: Final = 10
 _FIRST_ANALYZE: Final = 1_000
 _ANALYZE: Final = "ANALYZE entities, links, entity_values, documents"
+_MERGE_PENDING_TERMS: Final = "SELECT gin_clean_pending_list('entities_terms'::regclass)"
 _SCHEMA_NAME_LIMIT: Final = 63
 _DROP_LOCK_TIMEOUT: Final = "30s"
 
@@ -257,11 +263,16 @@ class PostgresEngine(Engine):
                     connection.execute(
                         "SELECT pg_advisory_xact_lock(%s)", (_advisory_key(self.schema),)
                     )
-                    connection.execute(
-                        pgsql.SQL("CREATE SCHEMA IF NOT EXISTS {}").format(
-                            pgsql.Identifier(self.schema)
+                    # Only a missing schema is created: CREATE SCHEMA IF NOT EXISTS would need
+                    # the CREATE privilege even when the schema exists, which a role that only
+                    # reads and writes the store's tables does not have.
+                    found = connection.execute(
+                        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
+                    ).fetchone()
+                    if found is None:
+                        connection.execute(
+                            pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(self.schema))
                         )
-                    )
         except psycopg.Error as exc:
             raise postgres_connect_error(exc) from exc
 
@@ -347,18 +358,26 @@ class PostgresEngine(Engine):
             raise ConfigurationError("this store is closed")
 
     def wrote(self, rows: int) -> None:
-        """See :meth:`Engine.wrote`: ``ANALYZE`` each time this store's writes double.
+        """See :meth:`Engine.wrote`: merge new search terms into their index, ``ANALYZE`` often.
 
-        A bulk load outruns autovacuum, and a planner that still believes the tables empty
-        turns index lookups into sequential scans. Doubling keeps the number of ANALYZE runs
-        logarithmic in the rows loaded.
+        A bulk batch leaves its entities' search terms in the GIN index's pending list, which
+        every text search reads in full until it is merged (milliseconds per search after a
+        large import), so it is merged after each batch; a role not allowed to do that leaves
+        it to autovacuum. A bulk load also outruns autovacuum's statistics, and a planner that
+        still believes the tables empty turns index lookups into sequential scans, so the
+        tables are analysed each time this store's writes double (logarithmically many times).
         """
+        if rows <= 0:
+            return
         with self._stats_lock:
             self._written += rows
-            if self._written < self._analyze_at:
-                return
-            self._analyze_at = 2 * self._written
-        self.run(lambda session: session.execute(_ANALYZE), write=True)
+            analyze = self._written >= self._analyze_at
+            if analyze:
+                self._analyze_at = 2 * self._written
+        with suppress(PermissionDenied):
+            self.run(lambda session: session.execute(_MERGE_PENDING_TERMS), write=True)
+        if analyze:
+            self.run(lambda session: session.execute(_ANALYZE), write=True)
 
     def describe(self) -> str:
         """See :meth:`Engine.describe`."""

@@ -179,7 +179,7 @@ class SqlCaseStore(CaseStore):
 
     def _write_batch(self, records: Sequence[Record]) -> BulkReport:
         report = self._engine.run(lambda session: write_batch(session, records), write=True)
-        self._engine.wrote(report.created)
+        self._engine.wrote(report.created + report.updated)
         return report
 
     def _export(self, record_type: RecordType) -> Iterator[Record]:

@@ -29,8 +29,11 @@ __all__ = [
 Expander = Callable[[str, Direction], list[Hop]]
 """One-hop expansion of an entity id in a direction, with link-type filters already bound."""
 
-Step = tuple[str, str, str, EntityKind]
-"""One hop found while expanding a layer: (from entity id, link id, neighbour id, its kind)."""
+Step = tuple[str, str, str, EntityKind | None]
+"""One hop found while expanding a layer: (from entity id, link id, neighbour id, its kind).
+
+The kind may be ``None`` when no ``via_kinds`` filter asks for it (reading it can cost a join).
+"""
 
 LayerExpander = Callable[[Sequence[str], Direction], Iterable[Step]]
 """Expansion of a whole frontier at once, for backends that answer a layer in one query."""
@@ -106,7 +109,7 @@ class _Search:
         self.frontier = [self.origin]
 
     def advance(
-        self, expand_layer: LayerExpander, admits: Callable[[str, EntityKind], bool]
+        self, expand_layer: LayerExpander, admits: Callable[[str, EntityKind | None], bool]
     ) -> None:
         """Expand the whole current frontier by one layer."""
         self.depth += 1
@@ -177,7 +180,7 @@ def shortest_paths_by_layer(
     if source_id == target_id:
         return [Path(entity_ids=(source_id,), link_ids=())]
 
-    def admits(entity_id: str, kind: EntityKind) -> bool:
+    def admits(entity_id: str, kind: EntityKind | None) -> bool:
         return entity_id in (source_id, target_id) or via_kinds is None or kind in via_kinds
 
     forward = _Search(source_id, direction)

@@ -388,6 +388,18 @@ class CaseStore(ABC):
         found = self._fetch(record_type.RECORD_TYPE, wanted) if wanted else {}
         return [found[key] for key in wanted if key in found]  # type: ignore[misc]
 
+    def _get_both(self, first_id: str, second_id: str) -> tuple[Entity, Entity]:
+        """Two stored entities, read at once.
+
+        Raises:
+            NotFound: either does not exist (the first one missing is named).
+        """
+        found = {entity.id: entity for entity in self.get_many(Entity, [first_id, second_id])}
+        for entity_id in (first_id, second_id):
+            if entity_id not in found:
+                raise NotFound(RecordType.ENTITY.value, entity_id)
+        return found[first_id], found[second_id]
+
     def update(self, record: R, *, expected_version: int) -> R:
         """Replace a stored record, if nobody changed it since ``expected_version``.
 
@@ -550,8 +562,7 @@ class CaseStore(ABC):
         self._check_depth(max_depth, "max_depth", minimum=0)
         _check_int(max_paths, "max_paths", 1, 10_000)
         types, kinds = _link_types(link_types), _kinds(via_kinds)
-        source = self.get(Entity, source_id)
-        target = self.get(Entity, target_id)
+        source, target = self._get_both(source_id, target_id)
         if support is Support.NATIVE:
             return self._native_shortest_paths(
                 source, target, max_depth, types, direction, kinds, max_paths

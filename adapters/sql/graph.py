@@ -50,9 +50,11 @@ def _hops_sql(
     """Every hop from any of ``nodes``: one query, as the union of its two ends.
 
     ``columns`` is the select list over the link ``l`` and the neighbour ``n``; in it
-    ``{node}`` stands for the expanded node's id and ``{outgoing}`` for 1 (the node is the
-    link's source) or 0.
+    ``{node}`` stands for the expanded node's id, ``{neighbour}`` for the neighbour's and
+    ``{outgoing}`` for 1 (the node is the link's source) or 0. The neighbour's row is joined
+    only when the columns or a kind filter need it: links always have both ends.
     """
+    joined = "n." in columns or neighbour_kinds is not None
     parts = []
     for outgoing in (True, False):
         near, far = ("source_id", "target_id") if outgoing else ("target_id", "source_id")
@@ -65,14 +67,12 @@ def _hops_sql(
             if extra is not None:
                 tests.append(extra)
         condition = Fragment.join(" AND ", tests)
-        selected = columns.format(node=f"l.{near}", outgoing=1 if outgoing else 0)
-        parts.append(
-            Fragment(
-                f"SELECT {selected} FROM links l JOIN entities n ON n.id = l.{far}"
-                f" WHERE {condition.sql}",
-                condition.params,
-            )
+        selected = columns.format(
+            node=f"l.{near}", neighbour=f"l.{far}", outgoing=1 if outgoing else 0
         )
+        join = f" JOIN entities n ON n.id = l.{far}" if joined else ""
+        sql = f"SELECT {selected} FROM links l{join} WHERE {condition.sql}"
+        parts.append(Fragment(sql, condition.params))
     return Fragment.join(" UNION ALL ", parts)
 
 
@@ -103,12 +103,23 @@ def expand(
     ]
 
 
-def _bodies(session: Session, table: str, ids: Sequence[str]) -> list[str]:
-    if not ids:
-        return []
-    test = session.dialect.in_list("id", ids)
-    rows = session.rows(f"SELECT body FROM {table} WHERE {test.sql} ORDER BY id", test.params)
-    return [str(row[0]) for row in rows]
+def _bodies(
+    session: Session, entity_ids: Sequence[str], link_ids: Sequence[str]
+) -> tuple[list[str], list[str]]:
+    """The stored entities and links of these ids, each by id, read in one statement."""
+    parts = []
+    for table, ids in (("entities", entity_ids), ("links", link_ids)):
+        if ids:
+            test = session.dialect.in_list("id", ids)
+            tag = 0 if table == "entities" else 1
+            sql = f"SELECT {tag} AS tag, id, body FROM {table} WHERE {test.sql}"
+            parts.append(Fragment(sql, test.params))
+    found: tuple[list[str], list[str]] = ([], [])
+    if parts:
+        union = Fragment.join(" UNION ALL ", parts)
+        for tag, _, body in session.rows(f"{union.sql} ORDER BY tag, id", union.params):
+            found[int(tag)].append(str(body))
+    return found
 
 
 def neighbourhood(
@@ -129,7 +140,7 @@ def neighbourhood(
     followed: set[str] = set()
     frontier = [root.id]
     for _ in range(depth):
-        statement = _hops_sql(session, frontier, direction, link_types, kinds, "l.id, n.id")
+        statement = _hops_sql(session, frontier, direction, link_types, kinds, "l.id, {neighbour}")
         found: set[str] = set()
         for link_id, neighbour in session.rows(statement):
             followed.add(str(link_id))
@@ -144,14 +155,14 @@ def neighbourhood(
         frontier = sorted(found)
         if not frontier:
             break
-    others = sorted(reached - {root.id})
+    entity_bodies, link_bodies = _bodies(session, sorted(reached - {root.id}), sorted(followed))
     entities = {root.id: root}
-    for body in _bodies(session, "entities", others):
+    for body in entity_bodies:
         entity = decode_entity(body)
         entities[entity.id] = entity
     return Subgraph(
         entities=tuple(entities[key] for key in sorted(entities)),
-        links=tuple(decode_link(body) for body in _bodies(session, "links", sorted(followed))),
+        links=tuple(decode_link(body) for body in link_bodies),
     )
 
 
@@ -170,13 +181,15 @@ def shortest_paths(
     The layer's bidirectional search itself is reused; each layer of either side is one query
     over the indexed link endpoints for its whole frontier.
     """
+    # The neighbours' kinds are read (which takes a join) only when a kind filter needs them.
+    kind = "n.kind" if via_kinds is not None else "NULL"
+    columns = f"{{node}} AS node, l.id, {{neighbour}}, {kind}"
 
     def expand_layer(frontier: Sequence[str], towards: Direction) -> Iterator[Step]:
-        statement = _hops_sql(
-            session, frontier, towards, link_types, None, "{node} AS node, l.id, n.id, n.kind"
-        )
+        statement = _hops_sql(session, frontier, towards, link_types, None, columns)
         for node, link_id, neighbour, kind in session.rows(statement):
-            yield str(node), str(link_id), str(neighbour), EntityKind(kind)
+            known = None if kind is None else EntityKind(kind)
+            yield str(node), str(link_id), str(neighbour), known
 
     return shortest_paths_by_layer(
         source.id,

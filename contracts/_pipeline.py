@@ -16,6 +16,7 @@ from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Final
 
 from contracts.models.common import Record
+from contracts.models.entities import Entity
 from contracts.results import BulkReport
 
 __all__ = ["WritePipeline"]
@@ -63,10 +64,10 @@ class WritePipeline:
             self._executor.shutdown(wait=True, cancel_futures=True)
 
     @property
-    def unwritten_ids(self) -> frozenset[str]:
-        """Ids of records submitted but not yet known to be written.
+    def unwritten_entity_ids(self) -> frozenset[str]:
+        """Ids of the entities submitted but not yet known to be written.
 
-        A batch may count them as present: it is written only after they are.
+        A later batch may count them as stored: it is written only after they are.
         """
         if not self._waiting:
             return frozenset()
@@ -79,7 +80,7 @@ class WritePipeline:
             CaseportError: (or any error) the write of an earlier batch failed; nothing after
                 it is written, this batch included.
         """
-        ids = frozenset(record.id for record in batch)
+        ids = frozenset(record.id for record in batch if isinstance(record, Entity))
         if self._executor is None:
             self._written(self._write(batch))
         else:

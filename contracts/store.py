@@ -757,7 +757,7 @@ class CaseStore(ABC):
         if links:
             entity_ids = {record.id for record in prepared if isinstance(record, Entity)}
             # Entities of earlier batches not written yet count: this batch is written after.
-            entity_ids |= pipeline.unwritten_ids
+            entity_ids |= pipeline.unwritten_entity_ids
             try:
                 self._check_endpoints(links, known=entity_ids)
             except NotFound as exc:

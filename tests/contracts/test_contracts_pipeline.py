@@ -7,11 +7,15 @@ from collections.abc import Sequence
 
 import pytest
 
-from contracts import Entity, EntityKind
+from contracts import Case, Entity, EntityKind
 from contracts._pipeline import WritePipeline
 from contracts.errors import Unavailable
 from contracts.models import Record
 from contracts.results import BulkReport
+
+
+def _case(case_id: str) -> Record:
+    return Case(id=case_id, reference=case_id.upper(), title="A case")
 
 
 def _batch(*ids: str) -> list[Record]:
@@ -62,8 +66,8 @@ def test_submit_waits_while_two_batches_are_unwritten() -> None:
     recorder.release.clear()
     with WritePipeline(recorder.write, recorder.reported.append, threaded=True) as pipeline:
         pipeline.submit(_batch("a"))
-        pipeline.submit(_batch("b"))
-        assert pipeline.unwritten_ids == {"a", "b"}
+        pipeline.submit([*_batch("b"), _case("not-an-entity")])
+        assert pipeline.unwritten_entity_ids == {"a", "b"}
         third = threading.Thread(target=pipeline.submit, args=(_batch("c"),))
         third.start()
         third.join(0.2)
@@ -72,8 +76,8 @@ def test_submit_waits_while_two_batches_are_unwritten() -> None:
         third.join(10)
         assert not third.is_alive()
         pipeline.drain()
-        assert pipeline.unwritten_ids == frozenset()
-    assert recorder.written == [["a"], ["b"], ["c"]]
+        assert pipeline.unwritten_entity_ids == frozenset()
+    assert recorder.written == [["a"], ["b", "not-an-entity"], ["c"]]
 
 
 def test_a_failed_write_stops_every_later_batch_and_reports_the_earlier_ones() -> None:

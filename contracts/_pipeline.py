@@ -33,9 +33,10 @@ class WritePipeline:
     """Write batches in order, on a background thread or (``threaded=False``) at once.
 
     ``written`` is called in the caller's thread with the report of each written batch, in
-    order, as :meth:`submit` and :meth:`drain` learn of it (and always before they raise).
-    Use as a context manager: leaving it waits for the batch being written (a transaction is
-    never cut short) and drops any still queued.
+    order, as :meth:`submit` and :meth:`drain` learn of it (and always before they raise); if
+    it raises, nothing more is written. Use as a context manager: leaving it waits for the
+    batch being written (a transaction is never cut short; if nobody drained, its report is
+    not delivered) and drops any still queued.
     """
 
     def __init__(
@@ -108,12 +109,17 @@ class WritePipeline:
             self._failed.set()
             raise
 
+    @property
+    def failed(self) -> bool:
+        """Whether a write, or ``written`` on its report, has failed: nothing more is written."""
+        return self._failed.is_set()
+
     def _settle_oldest(self) -> None:
         future, _ = self._waiting[0]
         try:
             report = future.result()
+            self._waiting.popleft()
+            self._written(report)
         except BaseException:
             self._failed.set()
             raise
-        self._waiting.popleft()
-        self._written(report)

@@ -618,10 +618,11 @@ class CaseStore(ABC):
 
         Versions and timestamps are kept (empty timestamps are set to now), which is what a
         migration needs. Within a batch the last record with an id wins. A link's endpoints
-        must exist in the store or earlier in the stream. The stream is read at most two
-        batches beyond the last committed one (an adapter that overlaps writes prepares the next
-        batch while one is written), so memory stays bounded by ``batch_size``. ``on_batch``
-        receives the running totals after each committed batch, in order, in this thread.
+        must exist in the store or earlier in the stream. An adapter may prepare the next
+        batch while earlier ones are written: at most three batches are held at once (one being
+        read, two being written), so memory stays bounded by ``batch_size``. ``on_batch``
+        receives the running totals after each committed batch, in order, in this thread; if it
+        raises, no further batch is started (one already being written still commits).
 
         Raises:
             ValidationFailed: a record is invalid or a link endpoint is missing; the batches
@@ -645,15 +646,23 @@ class CaseStore(ABC):
         iterator = iter(records)
         threaded = self._overlaps_writes
         with WritePipeline(self._write_batch, written, threaded=threaded) as pipeline:
-            while batch := list(itertools.islice(iterator, batch_size)):
-                try:
-                    prepared = self._prepare_batch(batch, pipeline)
-                except ValidationFailed as exc:
-                    pipeline.drain()  # the batches before this one are valid: they stay
-                    raise ValidationFailed(
-                        f"{exc} (after {totals.batches} committed batches, {totals.total} records)"
-                    ) from exc
-                pipeline.submit(self._encode_batch(prepared))
+            try:
+                while batch := list(itertools.islice(iterator, batch_size)):
+                    try:
+                        prepared = self._prepare_batch(batch, pipeline)
+                    except ValidationFailed as exc:
+                        pipeline.drain()  # the batches before this one are valid: they stay
+                        raise ValidationFailed(
+                            f"{exc} (after {totals.batches} committed batches,"
+                            f" {totals.total} records)"
+                        ) from exc
+                    pipeline.submit(self._encode_batch(prepared))
+            except Exception:
+                # A failure of the stream or of a read here, after the batches before it were
+                # checked: they are written and reported, as they would be one at a time.
+                if not pipeline.failed:
+                    pipeline.drain()
+                raise
             pipeline.drain()
         return totals
 

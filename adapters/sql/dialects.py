@@ -96,9 +96,9 @@ class Dialect(ABC):
     def stored_terms(self, terms: Sequence[str]) -> tuple[Any, Sequence[str]]:
         """Where the (indexed) search terms of an entity are kept.
 
-        Returns the value stored in ``entities.terms`` and the terms that do not fit there, which
-        are kept as ``entity_values`` rows of the field :data:`SPILLED_TERMS_FIELD` instead
-        (:meth:`text_match` looks in both).
+        Returns the value stored in ``entities.terms`` and the terms kept instead as
+        ``entity_values`` rows of the field :data:`SPILLED_TERMS_FIELD` (when they do not all
+        fit the column; :meth:`text_match` looks in both).
         """
 
     @abstractmethod
@@ -174,7 +174,8 @@ class SqliteDialect(Dialect):
 _TSVECTOR_BUDGET: Final = 1_000_000
 """Bytes of lexemes stored in one ``tsvector``; PostgreSQL's limit is 1,048,575."""
 _SPILL_MARK: Final = "\u00a7spilled"
-"""The lexeme of an entity whose terms are spilled; no term holds ``\u00a7`` (``index_term``)."""
+"""The lexeme of an entity whose terms are spilled. Tokenizing drops ``\u00a7`` from real terms
+and digest terms are ``\u00a7`` and hex digits, so no term equals it."""
 
 
 def _lexeme(term: str) -> str:

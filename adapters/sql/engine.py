@@ -62,6 +62,8 @@ class Engine(ABC):
 
     dialect: Dialect
     kind: Literal["embedded", "server"]
+    overlaps_writes: bool = False
+    """Whether a bulk write gains by preparing the next batch while this engine writes one."""
 
     @abstractmethod
     def run(self, work: Callable[[Session], T], *, write: bool) -> T:

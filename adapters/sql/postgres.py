@@ -28,6 +28,7 @@ from adapters.sql.dialects import POSTGRESQL, Dialect, Fragment
 from adapters.sql.engine import Engine, Row, Session
 from adapters.sql.errors import postgres_connect_error, postgres_error
 from contracts.errors import (
+    CaseportError,
     ConfigurationError,
     PermissionDenied,
     TransientError,
@@ -212,7 +213,11 @@ class PostgresEngine(Engine):
         """Connections of unfinished streams, each ``True`` while a thread is fetching on it."""
         self._streams_lock = threading.Lock()
         self._written = 0
+        # The server does its share of a batch in its own process while the next one is
+        # prepared here, which reads through a second connection of the pool.
+        self.overlaps_writes = pool_max >= 2
         self._analyze_at = _FIRST_ANALYZE
+        self._may_merge_terms = True
         self._stats_lock = threading.Lock()
         timeout = float(conninfo_to_dict(conninfo).get("connect_timeout") or 10)
         self._prepare_schema()
@@ -378,10 +383,19 @@ class PostgresEngine(Engine):
             analyze = self._written >= self._analyze_at
             if analyze:
                 self._analyze_at = 2 * self._written
-        with suppress(PermissionDenied):
-            self.run(lambda session: session.execute(_MERGE_PENDING_TERMS), write=True)
+            merge = self._may_merge_terms
+        # Upkeep only: the batch is committed already, so no failure here may fail it.
+        if merge:
+            try:
+                self.run(lambda session: session.execute(_MERGE_PENDING_TERMS), write=True)
+            except PermissionDenied:
+                with self._stats_lock:
+                    self._may_merge_terms = False  # not the owner: do not ask on every batch
+            except CaseportError:
+                pass
         if analyze:
-            self.run(lambda session: session.execute(_ANALYZE), write=True)
+            with suppress(CaseportError):
+                self.run(lambda session: session.execute(_ANALYZE), write=True)
 
     def describe(self) -> str:
         """See :meth:`Engine.describe`."""

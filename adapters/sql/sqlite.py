@@ -123,6 +123,9 @@ class SqliteEngine(Engine):
 
     dialect: Dialect = SQLITE
     kind: Literal["embedded", "server"] = "embedded"
+    # SQLite works in this process and takes the GIL back for every row, so preparing the next
+    # batch alongside it slows both (measured with benchmarks/sql_bench.py).
+    overlaps_writes = False
 
     def __init__(
         self,

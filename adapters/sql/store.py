@@ -84,10 +84,7 @@ class SqlCaseStore(CaseStore):
 
     def __init__(self, engine: Engine, *, upgrade: bool = True) -> None:
         self._engine = engine
-        # A server does its share of a batch in its own process while the next is prepared
-        # here. SQLite works in this process and takes the GIL back for every row, so
-        # preparing alongside it only slows both (measured: benchmarks/sql_bench.py).
-        self._overlaps_writes = engine.kind == "server"
+        self._overlaps_writes = engine.overlaps_writes
         try:
             current = schema_status(engine).current
             if current < HEAD:

@@ -30,10 +30,14 @@ class Recorder:
         self.reported: list[BulkReport] = []
         self.release = threading.Event()
         self.release.set()
+        self.gates: dict[str, threading.Event] = {}
         self.fail_on = fail_on
 
     def write(self, batch: Sequence[Record]) -> BulkReport:
         self.release.wait(10)
+        gate = self.gates.get(batch[0].id)
+        if gate is not None:
+            gate.wait(10)
         ids = [record.id for record in batch]
         if self.fail_on in ids:
             raise Unavailable("the backend went away")
@@ -111,3 +115,26 @@ def test_leaving_early_waits_for_the_write_under_way_and_drops_the_queued_one() 
     with pytest.raises(KeyError):
         run()
     assert recorder.written == [["a"]]
+
+
+def test_a_failing_report_stops_every_batch_not_yet_started() -> None:
+    """When ``written`` raises (on_batch cancelling an import), queued batches are dropped."""
+    recorder = Recorder()
+    later = threading.Event()
+    recorder.gates = {"b": later, "c": later}
+
+    def refuse(report: BulkReport) -> None:
+        # "b" and "c" may go on only once this failure has stopped the pipeline.
+        threading.Timer(0.1, later.set).start()
+        raise RuntimeError("stop the import")
+
+    def run() -> None:
+        with WritePipeline(recorder.write, refuse, threaded=True) as pipeline:
+            pipeline.submit(_batch("a"))
+            pipeline.submit(_batch("b"))
+            pipeline.submit(_batch("c"))  # waits for "a", whose report raises
+
+    with pytest.raises(RuntimeError):
+        run()
+    assert recorder.written[0] == ["a"]
+    assert ["c"] not in recorder.written

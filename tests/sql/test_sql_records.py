@@ -271,3 +271,19 @@ def test_a_person_block_is_queryable_by_every_field(store: CaseStore) -> None:
         Eq("person.gender", "female"),
     ):
         assert labels(store, SearchQuery(filter=condition)) == ["Ann"]
+
+
+def test_a_stream_that_fails_midway_keeps_and_reports_the_batches_before(sql_url: str) -> None:
+    """Batches read before the stream broke are written and reported; nothing after them."""
+
+    def stream() -> Iterator[Entity]:
+        for number in range(30):
+            yield Entity(id=f"e{number:02d}", kind=EntityKind.PERSON, subtype="p", label="x")
+        raise OSError("the export file was cut short")
+
+    seen: list[BulkReport] = []
+    with adapters.sql.from_url(sql_url, {}) as store:
+        with pytest.raises(OSError, match="cut short"):
+            store.upsert_many(stream(), batch_size=10, on_batch=seen.append)
+        assert [report.created for report in seen] == [10, 20, 30]
+        assert len(store.list_records(Entity, page_size=100).items) == 30

@@ -10,9 +10,10 @@ What is measured, in one run on the same generated data (``caseport.generate``, 
 
 - bulk import into SQLite with ``upsert_many`` against raw ``sqlite3`` ``executemany`` of the
   same records, already serialised, into a bare table (id, type, body; no index, no key) with
-  the same pragmas and batch size. Our time includes serialising the records, deriving the
-  index columns and search terms, and writing every index; the raw time includes none of that
-  (serialising alone is reported too, and the rate of raw insert plus serialising);
+  the same pragmas, page size and batch size. Our time includes serialising the records,
+  deriving the index columns and search terms, and writing every index; the raw time includes
+  none of that (serialising alone is reported too, and the rate of raw insert plus
+  serialising);
 - the same into PostgreSQL against raw ``COPY`` of the same rows into a bare table, when a
   server is reachable (``--postgres-url`` or ``CASEPORT_TEST_POSTGRES_URL``);
 - depth-2 neighbourhood, 4-hop shortest paths and a two-term text search on the imported
@@ -50,6 +51,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 import networkx as nx
 
 import adapters.sql
+from adapters.sql.sqlite import PAGE_BYTES
 from caseport.generate import generate
 from contracts.models import Entity, Link, Record
 from contracts.query import SearchQuery, Text
@@ -67,7 +69,8 @@ SEED = 0
 
 def _raw_sqlite(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None)
-    for pragma in ("journal_mode = WAL", "synchronous = FULL", "foreign_keys = ON"):
+    pragmas = (f"page_size = {PAGE_BYTES}", "journal_mode = WAL", "synchronous = FULL")
+    for pragma in (*pragmas, "foreign_keys = ON"):
         connection.execute(f"PRAGMA {pragma}")
     connection.execute(
         "CREATE TABLE raw_records (id TEXT NOT NULL, record_type TEXT NOT NULL, body TEXT NOT NULL)"

@@ -27,6 +27,7 @@ from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, Self, TypeVar
 
 from contracts import emulation
+from contracts._collection import collection_paused
 from contracts._pipeline import WritePipeline
 from contracts.capabilities import EMULATABLE, Capability, Support
 from contracts.errors import (
@@ -649,14 +650,17 @@ class CaseStore(ABC):
             try:
                 while batch := list(itertools.islice(iterator, batch_size)):
                     try:
-                        prepared = self._prepare_batch(batch, pipeline)
+                        with collection_paused():
+                            prepared = self._prepare_batch(batch, pipeline)
+                            encoded = self._encode_batch(prepared)
                     except ValidationFailed as exc:
                         pipeline.drain()  # the batches before this one are valid: they stay
                         raise ValidationFailed(
                             f"{exc} (after {totals.batches} committed batches,"
                             f" {totals.total} records)"
                         ) from exc
-                    pipeline.submit(self._encode_batch(prepared))
+                    with collection_paused():
+                        pipeline.submit(encoded)
             except Exception:
                 # A failure of the stream or of a read here, after the batches before it were
                 # checked: they are written and reported, as they would be one at a time.

@@ -1,4 +1,10 @@
-"""Stored canonical JSON back to records, validated like any input."""
+"""Records to the JSON kept in ``body`` columns, and back, validated like any input.
+
+The stored form leaves out fields whose value is ``None``: every field that may be ``None``
+defaults to ``None`` (a test checks every model), so the record reads back equal, and a quarter
+fewer bytes are written and parsed than with every field spelled out. Bodies written in the
+full form (by earlier versions) read back the same.
+"""
 
 from __future__ import annotations
 
@@ -10,7 +16,12 @@ from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.models.records import RECORD_CLASSES
 
-__all__ = ["decode", "decode_entity", "decode_link"]
+__all__ = ["decode", "decode_entity", "decode_link", "encode_body"]
+
+
+def encode_body(record: Record) -> str:
+    """The JSON stored for ``record``: its canonical JSON less the fields that are ``None``."""
+    return record.model_dump_json(exclude_none=True)
 
 
 def decode(record_type: RecordType, body: str) -> Record:

@@ -1,7 +1,7 @@
 """How records map to rows: the tables, their columns and the values derived from a record.
 
-Every table keeps the record's canonical JSON (``model_dump_json``) in ``body``; that is the
-truth, read back with full validation. The other columns are derived from it only to index and
+Every table keeps the record's JSON (:func:`adapters.sql.codec.encode_body`) in ``body``; that is
+the truth, read back with full validation. The other columns are derived from it only to index and
 query, and a migration may always recompute them from ``body``:
 
 - ``entities``: one column per single-valued search field (:data:`COLUMN_FIELDS`), ``terms``

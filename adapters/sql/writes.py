@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, overload
 
-from adapters.sql.codec import decode
+from adapters.sql.codec import decode, encode_body
 from adapters.sql.dialects import Dialect
 from adapters.sql.engine import Row, Session
 from adapters.sql.schema import (
@@ -104,7 +104,7 @@ class Encoded:
 
 def encode(dialect: Dialect, record: Record) -> Encoded:
     """Serialise ``record`` and derive its rows (see :mod:`adapters.sql.schema`)."""
-    body = record.model_dump_json()
+    body = encode_body(record)
     if isinstance(record, Entity):
         column, spilled = dialect.stored_terms(entity_terms(record))
         row = entity_row(record, 0, body, column)

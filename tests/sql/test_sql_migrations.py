@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import json
 import multiprocessing
+import sqlite3
+from contextlib import closing
 from datetime import timedelta
 from typing import Any
 
@@ -22,6 +24,7 @@ from adapters.sql.schema import (
     entity_terms,
     link_row,
 )
+from adapters.sql.sqlite import sqlite_path
 from adapters.sql.writes import DOCUMENT_COLUMNS, value_rows
 from caseport.db_cli import app
 from caseport.generate import generate
@@ -106,6 +109,16 @@ def test_a_first_schema_database_upgrades_and_keeps_every_record(sql_url: str) -
         assert store.timeline(entity_ids=["p-ascii", "p-unicode"]) == reference.timeline(
             entity_ids=["p-ascii", "p-unicode"]
         )
+        # Bodies kept in the old full form count as the same records when written again, and
+        # the rebuilt link table takes new links and updates.
+        again = store.upsert_many(records)
+        assert (again.created, again.updated, again.unchanged) == (0, 0, len(records))
+        link = next(r for r in records if isinstance(r, Link))
+        store.update(link.model_copy(update={"qualifier": "driver"}), expected_version=link.version)
+        extra = link.model_copy(update={"id": "link-after-upgrade"})
+        store.create(extra)
+        assert store.get(Link, "link-after-upgrade") == extra
+        assert store.get(Link, link.id).qualifier == "driver"
 
 
 def test_a_store_behind_is_refused_when_upgrades_are_off(sql_url: str) -> None:
@@ -193,3 +206,28 @@ def test_a_second_schema_database_upgrades_to_keep_long_property_text(sql_url: s
         )
         found = store.search(SearchQuery(filter=Eq("properties.note", text)))
         assert [entity.id for entity in found.items] == ["p"]
+
+
+def test_a_new_sqlite_file_keeps_bodies_in_rowid_tables_on_16_kib_pages(sqlite_url: str) -> None:
+    """Link and document bodies are appended in write order, not sorted into their key's b-tree."""
+    adapters.sql.from_url(sqlite_url, {}).close()
+    with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
+        assert connection.execute("PRAGMA page_size").fetchone() == (16384,)
+        tables = dict(
+            connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
+        )
+    for name in ("entities", "links", "documents"):
+        assert "WITHOUT ROWID" not in tables[name]
+
+
+def test_a_sqlite_file_made_with_small_pages_keeps_them_and_works(sqlite_url: str) -> None:
+    """Page size is fixed when a file is made; files of earlier versions are used as they are."""
+    with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
+        connection.execute("PRAGMA page_size = 4096")
+        connection.execute("VACUUM")
+    records = list(generate(20, seed=2))
+    with adapters.sql.from_url(sqlite_url, {}) as store:
+        store.upsert_many(records)
+        assert list(store.export()) == list(InMemoryCaseStore(records).export())
+    with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
+        assert connection.execute("PRAGMA page_size").fetchone() == (4096,)

@@ -15,7 +15,12 @@ from datetime import UTC, datetime
 from typing import Final
 
 from adapters.sql.engine import Engine, Session
-from adapters.sql.migrations import m0001_base, m0002_event_interval, m0003_text_value_key
+from adapters.sql.migrations import (
+    m0001_base,
+    m0002_event_interval,
+    m0003_text_value_key,
+    m0004_append_ordered_bodies,
+)
 from adapters.sql.migrations.model import Migration
 from contracts.errors import ConfigurationError
 
@@ -33,6 +38,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     m0001_base.MIGRATION,
     m0002_event_interval.MIGRATION,
     m0003_text_value_key.MIGRATION,
+    m0004_append_ordered_bodies.MIGRATION,
 )
 """Every migration, in order; versions are 1, 2, ... without gaps."""
 

@@ -228,7 +228,8 @@ class CaseStore(ABC):
         """Store every record as given (versions and timestamps kept), all or nothing.
 
         ``records`` are what :meth:`_encode_batch` returned. Returns how many were created,
-        updated (stored differently before) or unchanged.
+        updated (stored differently before) or unchanged. Unless :attr:`_overlaps_writes`, it
+        runs with the garbage collector paused, like :meth:`_encode_batch`.
         """
 
     _overlaps_writes: bool = False
@@ -240,7 +241,8 @@ class CaseStore(ABC):
 
         Runs in the caller's thread, while earlier batches may be being written (see
         :attr:`_overlaps_writes`); an adapter may return a sequence of the same records that
-        also carries their serialised form, for its :meth:`_write_batch`.
+        also carries their serialised form, for its :meth:`_write_batch`. Python's cyclic
+        garbage collector is paused meanwhile (reference counting still frees as usual).
         """
         return records
 
@@ -623,7 +625,10 @@ class CaseStore(ABC):
         batch while earlier ones are written: at most three batches are held at once (one being
         read, two being written), so memory stays bounded by ``batch_size``. ``on_batch``
         receives the running totals after each committed batch, in order, in this thread; if it
-        raises, no further batch is started (one already being written still commits).
+        raises, no further batch is started (one already being written still commits). Python's
+        cyclic garbage collector is paused while each batch is prepared and handed over (see
+        :mod:`contracts._collection`), which includes writing it and calling ``on_batch`` where
+        the adapter writes in this thread.
 
         Raises:
             ValidationFailed: a record is invalid or a link endpoint is missing; the batches
@@ -649,18 +654,16 @@ class CaseStore(ABC):
         with WritePipeline(self._write_batch, written, threaded=threaded) as pipeline:
             try:
                 while batch := list(itertools.islice(iterator, batch_size)):
-                    try:
-                        with collection_paused():
-                            prepared = self._prepare_batch(batch, pipeline)
-                            encoded = self._encode_batch(prepared)
-                    except ValidationFailed as exc:
-                        pipeline.drain()  # the batches before this one are valid: they stay
-                        raise ValidationFailed(
-                            f"{exc} (after {totals.batches} committed batches,"
-                            f" {totals.total} records)"
-                        ) from exc
                     with collection_paused():
-                        pipeline.submit(encoded)
+                        try:
+                            prepared = self._prepare_batch(batch, pipeline)
+                        except ValidationFailed as exc:
+                            pipeline.drain()  # the batches before this one are valid: they stay
+                            raise ValidationFailed(
+                                f"{exc} (after {totals.batches} committed batches,"
+                                f" {totals.total} records)"
+                            ) from exc
+                        pipeline.submit(self._encode_batch(prepared))
             except Exception:
                 # A failure of the stream or of a read here, after the batches before it were
                 # checked: they are written and reported, as they would be one at a time.

@@ -1,10 +1,10 @@
 """The in-house store: :class:`SqlCaseStore` over SQLite or PostgreSQL.
 
-Records are kept whole as canonical JSON, beside the columns that index them (see
-:mod:`adapters.sql.schema`). Every capability is native: filters, ordering and keyset paging in
-SQL (:mod:`adapters.sql.query`), full-text search with FTS5 or ``tsvector``, graph walks and the
-timeline as layered SQL (:mod:`adapters.sql.graph`), bulk upserts in one transaction per batch
-(:mod:`adapters.sql.writes`) and streaming export.
+Records are kept whole as JSON (:func:`adapters.sql.codec.encode_body`), beside the columns
+that index them (see :mod:`adapters.sql.schema`). Every capability is native: filters, ordering
+and keyset paging in SQL (:mod:`adapters.sql.query`), full-text search with FTS5 or
+``tsvector``, graph walks and the timeline as layered SQL (:mod:`adapters.sql.graph`), bulk
+upserts in one transaction per batch (:mod:`adapters.sql.writes`) and streaming export.
 """
 
 from __future__ import annotations

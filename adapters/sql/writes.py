@@ -273,7 +273,8 @@ def _plan(session: Session, record_type: RecordType, group: list[Encoded]) -> _P
         if stored is None:
             plan.creates.append(encoded)
         elif stored[2] == encoded.body or decode(record_type, str(stored[2])) == encoded.record:
-            # Equal models may serialise differently (1 and 1.0); the stored one is kept.
+            # Equal models may serialise differently (1 and 1.0, or a body stored in the full
+            # form by an earlier version); the stored one is kept.
             plan.unchanged += 1
         else:
             plan.updates.append((int(stored[1]), encoded))

@@ -3,23 +3,29 @@
 from __future__ import annotations
 
 import gc
+import os
 import threading
+import warnings
 from collections.abc import Iterator, Sequence
 
 import pytest
 
 from adapters.memory import InMemoryCaseStore
 from contracts import Entity, EntityKind, Link
+from contracts import _collection as collection
 from contracts._collection import collection_paused
 from contracts.errors import ValidationFailed
 from contracts.models import Record
+from contracts.results import BulkReport
 
 
 @pytest.fixture(autouse=True)
 def collector_on() -> Iterator[None]:
     gc.enable()
     yield
+    leaked = dict(collection._holds)
     gc.enable()
+    assert leaked == {}, "a pause was left held"
 
 
 def _entity(key: str) -> Entity:
@@ -29,8 +35,9 @@ def _entity(key: str) -> Entity:
 class WatchingStore(InMemoryCaseStore):
     """Notes whether the collector ran while each batch was encoded and written."""
 
-    def __init__(self) -> None:
+    def __init__(self, *, overlaps: bool = False) -> None:
         super().__init__()
+        self._overlaps_writes = overlaps
         self.collector_while_encoding: list[bool] = []
         self.collector_while_writing: list[bool] = []
 
@@ -38,12 +45,19 @@ class WatchingStore(InMemoryCaseStore):
         self.collector_while_encoding.append(gc.isenabled())
         return super()._encode_batch(records)
 
-    def _write_batch(self, records: Sequence[Record]) -> object:  # type: ignore[override]
+    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
         self.collector_while_writing.append(gc.isenabled())
         return super()._write_batch(records)
 
 
+def _join(threads: list[threading.Thread]) -> None:
+    for thread in threads:
+        thread.join(10)
+        assert not thread.is_alive()
+
+
 def test_the_collector_is_off_while_batches_are_prepared_and_on_afterwards() -> None:
+    """Encoding and (in the caller's thread) writing run paused; the collector runs after."""
     store = WatchingStore()
     report = store.upsert_many((_entity(f"e{i}") for i in range(25)), batch_size=10)
     assert report.batches == 3
@@ -52,7 +66,17 @@ def test_the_collector_is_off_while_batches_are_prepared_and_on_afterwards() -> 
     assert gc.isenabled()
 
 
+def test_writes_on_a_background_thread_leave_the_collector_as_it_was() -> None:
+    """With overlapping writes every batch is still written and the pause is given back."""
+    store = WatchingStore(overlaps=True)
+    report = store.upsert_many((_entity(f"e{i}") for i in range(50)), batch_size=7)
+    assert (report.batches, report.created) == (8, 50)
+    assert store.collector_while_encoding == [False] * 8
+    assert gc.isenabled()
+
+
 def test_a_failing_batch_gives_the_collector_back() -> None:
+    """A batch refused for a missing link endpoint leaves the collector running."""
     store = WatchingStore()
     dangling = Link(id="l1", type="OWNS", source_id="a", target_id="missing")
     with pytest.raises(ValidationFailed, match="missing"):
@@ -62,6 +86,7 @@ def test_a_failing_batch_gives_the_collector_back() -> None:
 
 
 def test_a_collector_switched_off_by_the_application_stays_off() -> None:
+    """The pause never turns on a collector the application had turned off."""
     gc.disable()
     store = WatchingStore()
     store.upsert_many([_entity("a")])
@@ -89,7 +114,53 @@ def test_the_collector_resumes_only_when_the_last_holder_leaves() -> None:
     threads = [threading.Thread(target=first), threading.Thread(target=second)]
     for thread in threads:
         thread.start()
-    for thread in threads:
-        thread.join(10)
+    _join(threads)
     assert seen == {"after the first left": False}
+    assert gc.isenabled()
+
+
+def test_leaving_without_holding_changes_nothing() -> None:
+    """A thread that never paused cannot resume the collector under one that did."""
+    holding, done = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with collection_paused():
+            holding.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    holding.wait(10)
+    collection._leave()
+    assert not gc.isenabled()
+    done.set()
+    _join([thread])
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_process_forked_while_another_thread_holds_the_pause_gets_the_collector_back() -> None:
+    """Only the forking thread lives on in the child, so the other thread's hold is dropped."""
+    holding, done = threading.Event(), threading.Event()
+
+    def holder() -> None:
+        with collection_paused():
+            holding.set()
+            done.wait(10)
+
+    thread = threading.Thread(target=holder)
+    thread.start()
+    holding.wait(10)
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads running
+            child = os.fork()
+        if child == 0:
+            os._exit(0 if gc.isenabled() and not collection._holds else 1)
+        _, status = os.waitpid(child, 0)
+        assert os.waitstatus_to_exitcode(status) == 0
+        assert not gc.isenabled()  # the parent's holder still holds it
+    finally:
+        done.set()
+        _join([thread])
     assert gc.isenabled()

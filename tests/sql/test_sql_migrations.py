@@ -216,8 +216,17 @@ def test_a_new_sqlite_file_keeps_bodies_in_rowid_tables_on_16_kib_pages(sqlite_u
         tables = dict(
             connection.execute("SELECT name, sql FROM sqlite_master WHERE type = 'table'")
         )
-    for name in ("entities", "links", "documents"):
+        unique_keys = {
+            table: [
+                tuple(column for _, _, column in connection.execute(f"PRAGMA index_info('{name}')"))
+                for _, name, unique, *_ in connection.execute(f"PRAGMA index_list('{table}')")
+                if unique
+            ]
+            for table in ("links", "documents")
+        }
+    for name in ("links", "documents"):
         assert "WITHOUT ROWID" not in tables[name]
+    assert unique_keys == {"links": [("id",)], "documents": [("record_type", "id")]}
 
 
 def test_a_sqlite_file_made_with_small_pages_keeps_them_and_works(sqlite_url: str) -> None:

@@ -7,6 +7,7 @@ import os
 import threading
 import warnings
 from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 
 import pytest
 
@@ -119,28 +120,9 @@ def test_the_collector_resumes_only_when_the_last_holder_leaves() -> None:
     assert gc.isenabled()
 
 
-def test_leaving_without_holding_changes_nothing() -> None:
-    """A thread that never paused cannot resume the collector under one that did."""
-    holding, done = threading.Event(), threading.Event()
-
-    def holder() -> None:
-        with collection_paused():
-            holding.set()
-            done.wait(10)
-
-    thread = threading.Thread(target=holder)
-    thread.start()
-    holding.wait(10)
-    collection._leave()
-    assert not gc.isenabled()
-    done.set()
-    _join([thread])
-    assert gc.isenabled()
-
-
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
-def test_a_process_forked_while_another_thread_holds_the_pause_gets_the_collector_back() -> None:
-    """Only the forking thread lives on in the child, so the other thread's hold is dropped."""
+@contextmanager
+def _held_by_another_thread() -> Iterator[None]:
+    """Inside the block another thread holds the pause; it lets go when the block ends."""
     holding, done = threading.Event(), threading.Event()
 
     def holder() -> None:
@@ -152,6 +134,24 @@ def test_a_process_forked_while_another_thread_holds_the_pause_gets_the_collecto
     thread.start()
     holding.wait(10)
     try:
+        yield
+    finally:
+        done.set()
+        _join([thread])
+
+
+def test_leaving_without_holding_changes_nothing() -> None:
+    """A thread that never paused cannot resume the collector under one that did."""
+    with _held_by_another_thread():
+        collection._leave()
+        assert not gc.isenabled()
+    assert gc.isenabled()
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_process_forked_while_another_thread_holds_the_pause_gets_the_collector_back() -> None:
+    """Only the forking thread lives on in the child, so the other thread's hold is dropped."""
+    with _held_by_another_thread():
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads running
             child = os.fork()
@@ -160,7 +160,4 @@ def test_a_process_forked_while_another_thread_holds_the_pause_gets_the_collecto
         _, status = os.waitpid(child, 0)
         assert os.waitstatus_to_exitcode(status) == 0
         assert not gc.isenabled()  # the parent's holder still holds it
-    finally:
-        done.set()
-        _join([thread])
     assert gc.isenabled()

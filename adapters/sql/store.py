@@ -23,7 +23,7 @@ from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
 from adapters.sql.writes import EncodedBatch, insert_record, replace_record, write_batch
 from contracts.capabilities import Capability, Support, declare
-from contracts.errors import ConfigurationError, NotFound
+from contracts.errors import ConfigurationError, NotFound, Unavailable
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity, EntityKind
 from contracts.models.links import Link
@@ -78,6 +78,8 @@ class SqlCaseStore(CaseStore):
     Raises:
         ConfigurationError: the schema is newer than this code, or behind and ``upgrade`` is
             false.
+        Unavailable: the schema is behind and another process held the database for longer than
+            the engine waits (SQLite's ``busy_timeout_ms``) while this one tried to upgrade it.
     """
 
     CAPABILITIES = declare(**{capability.name: Support.NATIVE for capability in Capability})
@@ -93,7 +95,14 @@ class SqlCaseStore(CaseStore):
                         f"the database schema is at version {current} and this caseport needs "
                         f"{HEAD}; run: caseport db upgrade URL"
                     )
-                migrate(engine)
+                try:
+                    migrate(engine)
+                except Unavailable as exc:
+                    raise Unavailable(
+                        f"{exc}, while upgrading the schema from version {current} to {HEAD}: "
+                        "another process holds the database, and may be upgrading it too; on a "
+                        "large database run `caseport db upgrade URL` alone before starting others"
+                    ) from exc
         except BaseException:
             engine.close()
             raise

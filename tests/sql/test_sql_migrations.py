@@ -28,7 +28,7 @@ from adapters.sql.sqlite import sqlite_path
 from adapters.sql.writes import DOCUMENT_COLUMNS, value_rows
 from caseport.db_cli import app
 from caseport.generate import generate
-from contracts.errors import ConfigurationError
+from contracts.errors import ConfigurationError, Unavailable
 from contracts.models import Entity, Link, Record
 from contracts.query import Eq, Prefix, SearchQuery, Text
 
@@ -240,3 +240,16 @@ def test_a_sqlite_file_made_with_small_pages_keeps_them_and_works(sqlite_url: st
         assert list(store.export()) == list(InMemoryCaseStore(records).export())
     with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
         assert connection.execute("PRAGMA page_size").fetchone() == (4096,)
+
+
+def test_an_upgrade_that_cannot_get_the_lock_says_what_to_do(sqlite_url: str) -> None:
+    """Opening an old file another process is writing fails after the busy timeout, with advice."""
+    adapters.sql.upgrade(sqlite_url, 3)
+    with closing(sqlite3.connect(sqlite_path(sqlite_url), isolation_level=None)) as other:
+        other.execute("BEGIN IMMEDIATE")
+        with pytest.raises(Unavailable, match="caseport db upgrade URL") as caught:
+            adapters.sql.from_url(sqlite_url, {"busy_timeout_ms": "50"})
+        other.execute("ROLLBACK")
+    assert "from version 3 to" in str(caught.value)
+    with adapters.sql.from_url(sqlite_url, {}):
+        assert adapters.sql.status(sqlite_url).up_to_date

@@ -25,7 +25,7 @@ from adapters.sql.engine import Engine, Row, Session
 from adapters.sql.errors import sqlite_error
 from contracts.errors import ConfigurationError, ValidationFailed
 
-__all__ = ["PAGE_BYTES", "SqliteEngine", "sqlite_path"]
+__all__ = ["PAGE_BYTES", "WAL_BYTES", "SqliteEngine", "sqlite_path"]
 
 T = TypeVar("T")
 
@@ -34,6 +34,11 @@ DEFAULT_BUSY_TIMEOUT_MS: Final = 10_000
 DEFAULT_SYNCHRONOUS: Final = "full"
 _CACHE_KIB: Final = 32 * 1024
 PAGE_BYTES: Final = 16 * 1024
+WAL_BYTES: Final = 64 * 2**20
+"""How much the write-ahead log grows before it is copied into the database (and the size it is
+cut back to). SQLite's default, 1,000 pages, copied the pages a bulk batch had changed after
+nearly every batch; a larger log lets a page changed by several batches be copied once (about
+8% faster imports of millions of records, measured with benchmarks/sql_bench.py)."""
 """Page size of new files: records of about a kilobyte fill 4 KiB pages poorly, and bulk
 writes to larger pages measured a quarter faster (benchmarks/sql_bench.py)."""
 _SQLITE_BUSY: Final = 5
@@ -205,11 +210,15 @@ class SqliteEngine(Engine):
             # Takes effect only when the file is new (before its first table); a no-op after.
             connection.execute(f"PRAGMA page_size = {PAGE_BYTES}").close()
             self._use_wal(connection)
+            with closing(connection.execute("PRAGMA page_size")) as cursor:
+                (page_bytes,) = cursor.fetchone()
             for pragma in (
                 "PRAGMA foreign_keys = ON",
                 f"PRAGMA synchronous = {self._synchronous.upper()}",
                 f"PRAGMA cache_size = -{_CACHE_KIB}",
                 "PRAGMA temp_store = MEMORY",
+                f"PRAGMA wal_autocheckpoint = {WAL_BYTES // int(page_bytes)}",
+                f"PRAGMA journal_size_limit = {WAL_BYTES}",
             ):
                 connection.execute(pragma).close()
         except BaseException:

@@ -24,7 +24,7 @@ from adapters.sql.schema import (
     entity_terms,
     link_row,
 )
-from adapters.sql.sqlite import sqlite_path
+from adapters.sql.sqlite import SqliteEngine, sqlite_path
 from adapters.sql.writes import DOCUMENT_COLUMNS, value_rows
 from caseport.db_cli import app
 from caseport.generate import generate
@@ -208,9 +208,19 @@ def test_a_second_schema_database_upgrades_to_keep_long_property_text(sql_url: s
         assert [entity.id for entity in found.items] == ["p"]
 
 
+def _log_pages(url: str) -> int:
+    """How many pages the store lets the write-ahead log grow to before copying it back."""
+    with adapters.sql.from_url(url, {}) as store:
+        engine = store._engine
+        assert isinstance(engine, SqliteEngine)
+        with engine._connection() as connection:
+            (pages,) = connection.execute("PRAGMA wal_autocheckpoint").fetchone()
+    return int(pages)
+
+
 def test_a_new_sqlite_file_keeps_bodies_in_rowid_tables_on_16_kib_pages(sqlite_url: str) -> None:
     """Link and document bodies are appended in write order, not sorted into their key's b-tree."""
-    adapters.sql.from_url(sqlite_url, {}).close()
+    assert _log_pages(sqlite_url) == 4096  # 64 MiB of 16 KiB pages
     with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
         assert connection.execute("PRAGMA page_size").fetchone() == (16384,)
         tables = dict(
@@ -240,6 +250,7 @@ def test_a_sqlite_file_made_with_small_pages_keeps_them_and_works(sqlite_url: st
         assert list(store.export()) == list(InMemoryCaseStore(records).export())
     with closing(sqlite3.connect(sqlite_path(sqlite_url))) as connection:
         assert connection.execute("PRAGMA page_size").fetchone() == (4096,)
+    assert _log_pages(sqlite_url) == 16384  # still 64 MiB
 
 
 def test_an_upgrade_that_cannot_get_the_lock_says_what_to_do(sqlite_url: str) -> None:

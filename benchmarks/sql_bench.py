@@ -10,10 +10,13 @@ What is measured, in one run on the same generated data (``caseport.generate``, 
 
 - bulk import into SQLite with ``upsert_many`` against raw ``sqlite3`` ``executemany`` of the
   same records, already serialised as the store keeps them, into a bare table (id, type,
-  body; no index, no key) with the same pragmas, page size and batch size. Our time includes
-  serialising the records, deriving the index columns and search terms, and writing every
-  index; the raw time includes none of that (serialising alone is reported too, and the rate
-  of raw insert plus serialising, and the time in the store's database work alone);
+  body; no index, no key) with the same page size, journal, sync and log settings and batch
+  size. Our time includes serialising the records, deriving the index columns and search
+  terms, and writing every index; the raw time includes none of that. Serialising alone is
+  reported too, as is the rate of raw insert plus serialising. So is the wall time of the
+  store's write transactions (``_write_batch``: the SQL and the Python inside the transaction;
+  on PostgreSQL they run on a background thread while the next batch is prepared, so waits for
+  the GIL count too);
 - the same into PostgreSQL against raw ``COPY`` of the same rows into a bare table, when a
   server is reachable (``--postgres-url`` or ``CASEPORT_TEST_POSTGRES_URL``);
 - depth-2 neighbourhood, 4-hop shortest paths and a two-term text search on the imported
@@ -70,6 +73,7 @@ SEED = 0
 
 def _raw_sqlite(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None)
+    # The store's page size, journal, sync and log settings (its cache size is for its indexes).
     pragmas = (f"page_size = {PAGE_BYTES}", "journal_mode = WAL", "synchronous = FULL")
     log = (f"wal_autocheckpoint = {WAL_BYTES // PAGE_BYTES}", f"journal_size_limit = {WAL_BYTES}")
     for pragma in (*pragmas, *log, "foreign_keys = ON"):
@@ -100,10 +104,11 @@ def _timed(action: Callable[[], Any]) -> float:
 
 
 def _time_writes(store: CaseStore, seconds: dict[str, float], key: str) -> None:
-    """Add the time ``store`` spends writing batches to the database to ``seconds[key]``.
+    """Add the wall time of ``store``'s write transactions to ``seconds[key]``.
 
-    That is the store's ``_write_batch``: the transaction of one prepared batch, without
-    reading, checking and serialising it, which ``upsert_many`` does beforehand.
+    That is the store's ``_write_batch``: the transaction of one prepared batch (and the index
+    upkeep after it), without reading, checking and serialising the batch, which
+    ``upsert_many`` does beforehand.
     """
     write = store._write_batch
     seconds[key] = 0.0
@@ -390,7 +395,7 @@ def _print(report: dict[str, Any]) -> None:
     )
     rows: list[tuple[str, float, float | None]] = [
         ("SQLite upsert_many (ours)", rate["sqlite"], None),
-        ("  of it, database work alone (transactions)", rate["sqlite_writes"], None),
+        ("  its write transactions alone", rate["sqlite_writes"], None),
         ("raw sqlite3 executemany, bare table", rate["sqlite_raw"], None),
         (
             "raw executemany + serialising",
@@ -401,7 +406,7 @@ def _print(report: dict[str, Any]) -> None:
     if "postgresql" in rate:
         rows += [
             ("PostgreSQL upsert_many (ours)", rate["postgresql"], None),
-            ("  of it, database work alone (+ index upkeep)", rate["postgresql_writes"], None),
+            ("  its write transactions (overlapping)", rate["postgresql_writes"], None),
             ("raw COPY, bare table", rate["postgresql_raw"], None),
             (
                 "raw COPY + serialising",
@@ -417,14 +422,14 @@ def _print(report: dict[str, Any]) -> None:
         f"\n  SQLite: ours / raw = {imported['sqlite_ratio_to_raw_insert']:.2f};"
         f" ours / (raw + serialising) = "
         f"{imported['sqlite_ratio_to_raw_insert_plus_serialise']:.2f};"
-        f" database work alone / raw = {imported['sqlite_writes_ratio_to_raw_insert']:.2f}"
+        f" transactions alone / raw = {imported['sqlite_writes_ratio_to_raw_insert']:.2f}"
     )
     if "postgresql" in rate:
         print(
             f"  PostgreSQL: ours / raw COPY = {imported['postgresql_ratio_to_raw_copy']:.2f};"
             f" ours / (raw COPY + serialising) = "
             f"{imported['postgresql_ratio_to_raw_copy_plus_serialise']:.2f};"
-            f" database work alone / raw = "
+            f" transactions alone / raw = "
             f"{imported['postgresql_writes_ratio_to_raw_copy']:.2f}"
         )
     print(

@@ -3,14 +3,15 @@
 Preparing a batch (validating, serialising, deriving rows) allocates tens of container objects
 per record, none of them in reference cycles. Every few hundred such allocations start a
 collection, and the collections of the oldest generation walk every live object, the records
-the caller holds included: about an eighth of a bulk import's time went there
-(``benchmarks/sql_bench.py``). Reference counting still frees everything as usual while the
-collector is paused; only cycles wait for it to resume.
+the caller holds included; a 50,000-entity import runs about 15% faster without them.
+Reference counting still frees everything as usual while the collector is paused; only cycles
+wait for it to resume.
 
 The collector is process-wide, so the pause is shared: the first holder pauses it (if it was
 running), the last one to leave resumes it, and a collector that was already off stays off.
-Holds are counted per thread, so leaving twice or without having entered changes nothing, and
-a child process forked while another thread held the pause gets the collector back.
+Holds are counted per thread, so a thread leaving more often than it entered changes nothing.
+A child process forked while other threads held the pause gets the collector back (those
+threads do not exist in the child); one forked by a holder keeps that holder's pause.
 """
 
 from __future__ import annotations
@@ -27,7 +28,7 @@ _lock = threading.Lock()
 _holds: dict[int, int] = {}
 """Pauses held, by thread id."""
 _resume = False
-"""Whether the collector was running when the first holder paused it."""
+"""Whether the collector was running when the first of the current holders paused it."""
 
 
 def _enter() -> None:
@@ -41,6 +42,7 @@ def _enter() -> None:
 
 
 def _leave() -> None:
+    global _resume
     thread = threading.get_ident()
     with _lock:
         held = _holds.get(thread, 0)
@@ -50,33 +52,40 @@ def _leave() -> None:
             del _holds[thread]
         else:
             _holds[thread] = held - 1
-        if not _holds and _resume:
-            gc.enable()
+        if not _holds:
+            if _resume:
+                gc.enable()
+            _resume = False
 
 
 def _after_fork_in_child() -> None:
-    # Only the forking thread lives on in the child: the other holders will never leave, and
-    # the lock may have been held by one of them at the fork.
-    global _lock
-    _lock = threading.Lock()
+    # The lock was taken before the fork, so the state is whole; only the forking thread lives
+    # on in the child, and the other holders will never leave.
+    global _resume
     thread = threading.get_ident()
     kept = _holds.get(thread, 0)
+    others = len(_holds) > (1 if kept else 0)
     _holds.clear()
     if kept:
         _holds[thread] = kept
-    elif _resume:
-        gc.enable()
+    else:
+        if others and _resume:
+            gc.enable()
+        _resume = False
+    _lock.release()
 
 
 if hasattr(os, "register_at_fork"):  # not on Windows
-    os.register_at_fork(after_in_child=_after_fork_in_child)
+    os.register_at_fork(
+        before=_lock.acquire, after_in_parent=_lock.release, after_in_child=_after_fork_in_child
+    )
 
 
 @contextmanager
 def collection_paused() -> Iterator[None]:
     """Keep the cyclic garbage collector off inside the block (threads may nest it)."""
+    _enter()
     try:
-        _enter()
         yield
     finally:
         _leave()

@@ -29,6 +29,7 @@ __all__ = [
     "POSTGRES_SQLSTATES",
     "SQLITE_CLASSES",
     "SQLITE_CODES",
+    "lock_timed_out",
     "postgres_classes",
     "postgres_connect_error",
     "postgres_error",
@@ -191,6 +192,21 @@ _VALUE_ECHOING_CLASSES: Final = frozenset({"22", "23", "54"})
 the value that caused them."""
 _TOO_MANY_PARAMETERS: Final = "number of parameters must be between"
 """psycopg's client-side refusal of a statement with more than 65535 parameters."""
+
+
+_SQLITE_LOCK_CODES: Final = frozenset({5, 6})
+"""SQLITE_BUSY (another connection holds the database) and SQLITE_LOCKED (this one does)."""
+_POSTGRES_LOCK_SQLSTATES: Final = frozenset({"55P03"})
+"""lock_not_available: a lock wait gave up (``lock_timeout``, ``NOWAIT``)."""
+
+
+def lock_timed_out(error: BaseException) -> bool:
+    """Whether ``error`` is a contract error raised because a database lock was not granted."""
+    cause = error.__cause__
+    if isinstance(cause, sqlite3.Error):
+        code = getattr(cause, "sqlite_errorcode", None)
+        return isinstance(code, int) and code & 0xFF in _SQLITE_LOCK_CODES
+    return getattr(cause, "sqlstate", None) in _POSTGRES_LOCK_SQLSTATES
 
 
 def postgres_error(exc: BaseException) -> CaseportError:

@@ -2,7 +2,8 @@
 
 Each connection is used by one thread at a time (idle ones are kept for reuse) and is set up
 with ``journal_mode=WAL`` (readers never block the writer), ``busy_timeout`` (a writer waits for
-the lock instead of failing), ``foreign_keys=ON`` and the configured ``synchronous`` level.
+the lock instead of failing), ``foreign_keys=ON``, the configured ``synchronous`` level and a
+write-ahead log of up to :data:`WAL_BYTES`; new files get pages of :data:`PAGE_BYTES`.
 Transactions are explicit: the driver's own transaction handling is switched off
 (``isolation_level=None``) and every unit of work runs between ``BEGIN IMMEDIATE`` (writes take
 the write lock before reading, so a read-modify-write cannot be overtaken) or ``BEGIN`` (reads
@@ -34,14 +35,13 @@ DEFAULT_BUSY_TIMEOUT_MS: Final = 10_000
 DEFAULT_SYNCHRONOUS: Final = "full"
 _CACHE_KIB: Final = 32 * 1024
 PAGE_BYTES: Final = 16 * 1024
+"""Page size of new files: records of about a kilobyte fill 4 KiB pages poorly, and bulk writes
+of them go faster on larger pages."""
 WAL_BYTES: Final = 64 * 2**20
-"""How much the write-ahead log grows before it is copied into the database (and the size it is
-cut back to afterwards, where SQLite would keep the file at its largest). SQLite's default,
-1,000 pages, copied the pages a bulk batch had changed after nearly every batch; a larger log
-lets a page changed by several batches be copied once: 8% faster, measured on an import of 2.3
-million records alone, though within the noise of the full benchmarks/sql_bench.py run."""
-"""Page size of new files: records of about a kilobyte fill 4 KiB pages poorly, and bulk
-writes to larger pages measured a quarter faster (benchmarks/sql_bench.py)."""
+"""How much the write-ahead log grows before it is copied into the database, and the size it is
+cut back to afterwards (SQLite would otherwise keep the file at its largest). With SQLite's
+default of 1,000 pages the pages a bulk batch changed were copied after nearly every batch; a
+larger log lets a page changed by several batches be copied once."""
 _SQLITE_BUSY: Final = 5
 _FIRST_PAUSE_S: Final = 0.001
 _LAST_PAUSE_S: Final = 0.05

@@ -19,6 +19,7 @@ from adapters.sql.codec import decode, decode_entity
 from adapters.sql.connect import open_engine
 from adapters.sql.dialects import Fragment
 from adapters.sql.engine import Engine, Session
+from adapters.sql.errors import lock_timed_out
 from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
 from adapters.sql.writes import EncodedBatch, insert_record, replace_record, write_batch
@@ -98,6 +99,8 @@ class SqlCaseStore(CaseStore):
                 try:
                     migrate(engine)
                 except Unavailable as exc:
+                    if not lock_timed_out(exc):
+                        raise
                     raise Unavailable(
                         f"{exc}, while upgrading the schema from version {current} to {HEAD}: "
                         "another process holds the database, and may be upgrading it too; on a "

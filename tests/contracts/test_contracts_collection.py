@@ -6,7 +6,7 @@ import gc
 import os
 import threading
 import warnings
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 
 import pytest
@@ -148,16 +148,46 @@ def test_leaving_without_holding_changes_nothing() -> None:
     assert gc.isenabled()
 
 
-@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def _in_child(check: Callable[[], bool]) -> bool:
+    """Fork, run ``check`` in the child, and return its answer."""
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads running
+        child = os.fork()
+    if child == 0:
+        os._exit(0 if check() else 1)
+    _, status = os.waitpid(child, 0)
+    return os.waitstatus_to_exitcode(status) == 0
+
+
+needs_fork = pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+
+
+@needs_fork
 def test_a_process_forked_while_another_thread_holds_the_pause_gets_the_collector_back() -> None:
     """Only the forking thread lives on in the child, so the other thread's hold is dropped."""
     with _held_by_another_thread():
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore", DeprecationWarning)  # forking with threads running
-            child = os.fork()
-        if child == 0:
-            os._exit(0 if gc.isenabled() and not collection._holds else 1)
-        _, status = os.waitpid(child, 0)
-        assert os.waitstatus_to_exitcode(status) == 0
+        assert _in_child(lambda: gc.isenabled() and not collection._holds)
         assert not gc.isenabled()  # the parent's holder still holds it
     assert gc.isenabled()
+
+
+@needs_fork
+def test_a_process_forked_by_a_holder_keeps_its_pause_until_it_leaves() -> None:
+    """The forking thread's own hold carries over, and leaving it in the child resumes."""
+
+    def child_check() -> bool:
+        paused = not gc.isenabled()
+        collection._leave()
+        return paused and gc.isenabled() and not collection._holds
+
+    with collection_paused():
+        assert _in_child(child_check)
+    assert gc.isenabled()
+
+
+@needs_fork
+def test_a_process_forked_after_the_application_switched_the_collector_off_keeps_it_off() -> None:
+    """A pause that has ended leaves nothing behind for a later fork to resume."""
+    WatchingStore().upsert_many([_entity("a")])
+    gc.disable()
+    assert _in_child(lambda: not gc.isenabled())

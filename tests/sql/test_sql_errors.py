@@ -17,6 +17,7 @@ from adapters.sql.errors import (
     POSTGRES_SQLSTATE_CLASSES,
     POSTGRES_SQLSTATES,
     SQLITE_CLASSES,
+    lock_timed_out,
     postgres_classes,
     postgres_error,
     sqlite_error,
@@ -115,6 +116,41 @@ def test_sqlstates_pick_the_error(sqlstate: str, expected: type[CaseportError]) 
     assert type(postgres_error(psycopg.errors.lookup(sqlstate)("boom"))) is expected
 
 
+def _mapped(exc: BaseException) -> CaseportError:
+    """The contract error for ``exc``, chained to it as the engines raise it."""
+    error = sqlite_error(exc) if isinstance(exc, sqlite3.Error) else postgres_error(exc)
+    error.__cause__ = exc
+    return error
+
+
+@pytest.mark.parametrize(("code", "expected"), [(5, True), (6, True), (5 | (1 << 8), True)])
+def test_sqlite_lock_codes_count_as_a_lock_timeout(code: int, expected: bool) -> None:
+    """SQLITE_BUSY and SQLITE_LOCKED, extended codes included, are lock timeouts."""
+    exc = sqlite3.OperationalError("database is locked")
+    exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+    assert lock_timed_out(_mapped(exc)) is expected
+
+
+@pytest.mark.parametrize("code", [7, 10, 13, 15])
+def test_other_unavailable_sqlite_errors_are_not_lock_timeouts(code: int) -> None:
+    """Out of memory, I/O errors, a full disk or a protocol error keep their own meaning."""
+    exc = sqlite3.OperationalError("boom")
+    exc.sqlite_errorcode = code  # type: ignore[attr-defined]
+    assert not lock_timed_out(_mapped(exc))
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "expected"), [("55P03", True), ("57P01", False), ("53100", False)]
+)
+def test_only_lock_not_available_is_a_postgresql_lock_timeout(
+    sqlstate: str, expected: bool
+) -> None:
+    """A lock wait that gave up is one; a shutdown or a full disk is not."""
+    psycopg = pytest.importorskip("psycopg")
+    assert lock_timed_out(_mapped(psycopg.errors.lookup(sqlstate)("boom"))) is expected
+    assert not lock_timed_out(Unavailable("no cause"))
+
+
 def test_a_file_that_is_not_a_database_is_a_configuration_error(tmp_path: Path) -> None:
     """Opening a text file as SQLite raises ConfigurationError naming the file."""
     path = tmp_path / "notes.db"
@@ -133,6 +169,7 @@ def test_a_writer_kept_waiting_past_the_busy_timeout_is_unavailable(sqlite_url: 
             with pytest.raises(Unavailable) as raised:
                 store.create(Entity(kind=EntityKind.PERSON, subtype="p", label="Blocked"))
             assert isinstance(raised.value.__cause__, sqlite3.OperationalError)
+            assert lock_timed_out(raised.value)
         finally:
             holder.rollback()
             holder.close()

@@ -60,6 +60,8 @@ def check_clean_text(value: str) -> str:
     """
     if "\x00" in value:
         raise ValueError("text must not contain NUL bytes")
+    if value.isascii():  # a quick scan that proves there is no surrogate, without a copy
+        return value
     try:
         value.encode("utf-8")
     except UnicodeEncodeError:

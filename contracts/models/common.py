@@ -60,6 +60,8 @@ LegacyGpms = Literal["NPM", "PROTECT", "RESTRICTED", "CONFIDENTIAL", "SECRET", "
 
 
 def _sorted_unique(values: tuple[str, ...]) -> tuple[str, ...]:
+    if len(values) < 2:  # most markings carry no caveats or compartments
+        return values
     return tuple(sorted(set(values)))
 
 

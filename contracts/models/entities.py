@@ -117,6 +117,10 @@ _KIND_BLOCKS: dict[EntityKind, str] = {
     EntityKind.LOCATION: "location",
     EntityKind.EVENT: "event",
 }
+_OTHER_BLOCKS: dict[EntityKind, tuple[str, ...]] = {
+    kind: tuple(block for block in _KIND_BLOCKS.values() if block != own)
+    for kind, own in _KIND_BLOCKS.items()
+}
 
 
 class Entity(Record):
@@ -143,8 +147,7 @@ class Entity(Record):
 
     @model_validator(mode="after")
     def _block_matches_kind(self) -> Self:
-        allowed = _KIND_BLOCKS[self.kind]
-        for block in _KIND_BLOCKS.values():
-            if block != allowed and getattr(self, block) is not None:
+        for block in _OTHER_BLOCKS[self.kind]:
+            if getattr(self, block) is not None:
                 raise ValueError(f"a {self.kind.value} entity cannot carry {block!r} fields")
         return self

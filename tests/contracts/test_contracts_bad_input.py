@@ -210,6 +210,7 @@ CORPUS: list[tuple[str, dict[str, Any], dict[str, Any]]] = [
     ("NUL in property list", ENTITY, {"properties": {"tags": ["a", "\x00"]}}),
     ("NUL in property name", ENTITY, {"properties": {"no\x00te": "x"}}),
     ("NUL in report text", REPORT, {"text": "line\x00"}),
+    ("NUL beside non-ASCII text", ENTITY, {"label": "Zoë\x00"}),
     ("lone surrogate in label", ENTITY, {"label": "Ann \ud800"}),
     ("lone low surrogate in property", ENTITY, {"properties": {"note": "\udfff"}}),
     ("lone surrogate in custody purpose", EXHIBIT, {"custody.0.purpose": "\ud83d"}),

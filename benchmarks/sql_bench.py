@@ -29,7 +29,8 @@ What is measured, in one run on the same generated data (``caseport.generate``, 
 - depth-2 neighbourhood, 4-hop shortest paths and a two-term text search on the imported
   store, p50 and p95, beside networkx on the same graph held in memory (and, for text, an
   in-memory inverted index, since networkx has none), and how long validating the records a
-  neighbourhood or a search returns takes on its own, from their JSON;
+  neighbourhood or a search returns takes on its own, from their JSON. The queries are timed
+  after the baselines' data is removed and PostgreSQL has written the import back to disk;
 - the import's peak memory (maximum resident set size of the importing process, which streams
   the generated records a chunk at a time).
 

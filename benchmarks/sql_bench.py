@@ -144,8 +144,8 @@ class _SameSchemaRows:
     rows, the read of existing rows, its transaction handling).
     """
 
-    def __init__(self, dialect: Dialect, chunk: list[Record], first_rid: int) -> None:
-        encoded = EncodedBatch(dialect, chunk).groups
+    def __init__(self, dialect: Dialect, batch: list[Record], first_rid: int) -> None:
+        encoded = EncodedBatch(dialect, batch).groups
         self.entities: list[tuple[Any, ...]] = []
         self.values: list[tuple[Any, ...]] = []
         for rid, item in enumerate(encoded.get(RecordType.ENTITY, []), start=first_rid):

@@ -86,12 +86,23 @@ store's at the end of the run, unless ``--keep``."""
 # ---------------------------------------------------------------------------- import
 
 
+_LOG_PRAGMAS = (
+    f"wal_autocheckpoint = {WAL_BYTES // PAGE_BYTES}",
+    f"journal_size_limit = {WAL_BYTES}",
+)
+"""The store's write-ahead log settings, for the raw SQLite connections."""
+
+
+def _with_schema(url: str, schema: str) -> str:
+    """A PostgreSQL store URL keeping its tables in ``schema``."""
+    return f"{url}{'&' if '?' in url else '?'}schema={schema}"
+
+
 def _raw_sqlite(path: Path) -> sqlite3.Connection:
     connection = sqlite3.connect(path, isolation_level=None)
     # The store's page size, journal, sync and log settings (its cache size is for its indexes).
     pragmas = (f"page_size = {PAGE_BYTES}", "journal_mode = WAL", "synchronous = FULL")
-    log = (f"wal_autocheckpoint = {WAL_BYTES // PAGE_BYTES}", f"journal_size_limit = {WAL_BYTES}")
-    for pragma in (*pragmas, *log, "foreign_keys = ON"):
+    for pragma in (*pragmas, *_LOG_PRAGMAS, "foreign_keys = ON"):
         connection.execute(f"PRAGMA {pragma}")
     connection.execute(
         "CREATE TABLE raw_records (id TEXT NOT NULL, record_type TEXT NOT NULL, body TEXT NOT NULL)"
@@ -116,9 +127,8 @@ def _same_schema_sqlite(path: Path) -> sqlite3.Connection:
     """A raw connection to a new store file: caseport's tables, indexes and settings."""
     adapters.sql.from_url(f"sqlite:///{path}", {}).close()
     connection = sqlite3.connect(path, isolation_level=None)
-    log = (f"wal_autocheckpoint = {WAL_BYTES // PAGE_BYTES}", f"journal_size_limit = {WAL_BYTES}")
     settings = ("synchronous = FULL", "cache_size = -32768", "temp_store = MEMORY")
-    for pragma in (*settings, *log, "foreign_keys = ON"):
+    for pragma in (*settings, *_LOG_PRAGMAS, "foreign_keys = ON"):
         connection.execute(f"PRAGMA {pragma}")
     return connection
 
@@ -127,8 +137,7 @@ def _same_schema_postgres(base_url: str, schema: str) -> Any:
     """A raw connection to a new store schema: caseport's tables and indexes."""
     import psycopg
 
-    separator = "&" if "?" in base_url else "?"
-    adapters.sql.from_url(f"{base_url}{separator}schema={schema}", {}).close()
+    adapters.sql.from_url(_with_schema(base_url, schema), {}).close()
     connection = psycopg.connect(base_url, autocommit=False)
     connection.execute(f'SET search_path TO "{schema}"')
     connection.commit()
@@ -683,14 +692,13 @@ def main(argv: list[str] | None = None) -> int:
     postgres: dict[str, str] | None = None
     if args.postgres_url:
         token = uuid.uuid4().hex[:8]
-        separator = "&" if "?" in args.postgres_url else "?"
         postgres = {
             "base_url": args.postgres_url,
             "raw_schema": f"bench_raw_{token}",
             "same_schema": f"bench_same_{token}",
             "store_schema": f"bench_store_{token}",
         }
-        postgres["store_url"] = f"{args.postgres_url}{separator}schema={postgres['store_schema']}"
+        postgres["store_url"] = _with_schema(args.postgres_url, postgres["store_schema"])
     started = time.perf_counter()
     try:
         context = multiprocessing.get_context("spawn")

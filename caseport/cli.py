@@ -24,7 +24,6 @@ import caseport
 from adapters import (
     BUILTIN_ADAPTERS,
     DEFAULT_URL,
-    connect,
     known_schemes,
     load_settings,
     redact_url,
@@ -43,6 +42,7 @@ from caseport._errors import (
 from caseport._query_options import parse_datetime
 from caseport.demo import DEFAULT_SECOND_URL, DemoOptions, run_demo
 from caseport.generate import GenerationStats, generate, write_jsonl
+from caseport.query_commands import open_for_reading
 from caseport.render import (
     adapter_table,
     capability_table,
@@ -187,7 +187,8 @@ def info(
     """Show which adapter serves a store, what it can do, and the URL schemes known.
 
     Each capability is native (the backend does it), emulated (caseport builds it from
-    one-hop expansion) or unsupported (calling it fails with NotSupported).
+    one-hop expansion) or unsupported (calling it fails with NotSupported). The store must
+    exist: info only reads it, and creates no file, schema or table.
 
     For example:
 
@@ -195,16 +196,16 @@ def info(
         caseport info memory://
         caseport info sqlite:///case.db --json
     """
+    configured = url is None
     if url is None:
         settings = load_settings()
         url, source = settings.url, settings.source
         if source == "default":
             stderr_console().print(DEFAULT_NOTE, style="yellow", soft_wrap=True)
-        store = connect()
     else:
         source = "command line"
-        store = connect(url)
-    with store:
+    # Opened to read only: asking about a store that is not there creates none.
+    with open_for_reading(None if configured else url) as store:
         adapter = store.info
         capabilities = store.capabilities()
     schemes = known_schemes()

@@ -12,6 +12,7 @@ from typing import Annotated
 
 import typer
 from rich.table import Table
+from rich.text import Text
 
 import adapters.sql
 from adapters import redact_url
@@ -47,8 +48,9 @@ def upgrade(
 ) -> None:
     """Apply the missing schema migrations, in order, each in its own transaction.
 
-    Creates the database (a SQLite file, a PostgreSQL schema) when it does not exist. Safe to
-    run while other processes use the store, and to run twice.
+    Creates the store (a SQLite file, a PostgreSQL schema and its tables) when it does not
+    exist, and says so; add ?mode=rw to the URL to refuse that instead. Safe to run while other
+    processes use the store, and to run twice.
 
     For example:
 
@@ -57,10 +59,12 @@ def upgrade(
     """
     applied = adapters.sql.upgrade(url, to)
     current = adapters.sql.status(url).current
+    created = bool(applied) and applied[0].version == 1
     if as_json:
         emit_json(
             {
                 "url": redact_url(url),
+                "created": created,
                 "applied": [{"version": m.version, "name": m.name} for m in applied],
                 "current": current,
                 "head": adapters.sql.HEAD,
@@ -68,6 +72,8 @@ def upgrade(
         )
         return
     console = stdout_console()
+    if created:
+        console.print(Text(f"created a new caseport store at {redact_url(url)}"), soft_wrap=True)
     for migration in applied:
         console.print(f"applied {migration.version}: {migration.name}")
     if not applied:
@@ -85,7 +91,9 @@ def status(
 ) -> None:
     """Show the schema version of a SQL store and which migrations are applied or pending.
 
-    Exits 0 whether or not migrations are pending; see the ``pending`` count.
+    Only reads: the database (SQLite file, PostgreSQL schema) must exist, and nothing is
+    created or changed; one without caseport tables is at version 0. Exits 0 whether or not
+    migrations are pending; see the ``pending`` count.
 
     For example:
 

@@ -2,16 +2,20 @@
 
 Each reads its options, builds the query first (so bad input fails before any connection is
 made), asks the store at ``URL`` and prints a table, or one JSON document with ``--json``.
+They only read: :func:`open_for_reading` opens a store that must already exist and creates,
+migrates or writes nothing.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from enum import StrEnum
-from typing import Annotated
+from types import MappingProxyType
+from typing import Annotated, Final
 
 import typer
 
-from adapters import connect
+from adapters import connect, load_settings, split_url
 from caseport._query_options import build_search_query, parse_datetime, parse_kind
 from caseport.render import (
     emit_json,
@@ -28,8 +32,39 @@ from contracts.models.common import RecordType
 from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.models.records import record_class
+from contracts.store import CaseStore
 
-__all__ = ["DirectionChoice", "get", "neighbours", "paths", "search", "timeline"]
+__all__ = [
+    "DirectionChoice",
+    "get",
+    "neighbours",
+    "open_for_reading",
+    "paths",
+    "search",
+    "timeline",
+]
+
+_READ_ONLY_OPTIONS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
+    {"sqlite": {"mode": "ro"}, "postgresql": {"mode": "ro"}}
+)
+"""The options that open a built-in adapter's store for reading only. The other built-in
+adapters create nothing when they open: memory:// and foundry+fake:// live in this process,
+and foundry+https:// uses the ontology it is given."""
+
+
+def open_for_reading(url: str | None) -> CaseStore:
+    """Open the store at ``url`` (the configured one when ``None``) to read it, changing nothing.
+
+    A SQLite or PostgreSQL store opens with ``mode=ro``: it must already exist at this code's
+    schema version; no file, schema or table is created and no migration is applied. Other
+    adapters open as their options say.
+
+    Raises:
+        ConfigurationError: a bad URL or configuration, or no store there (the message says
+            how to create one), or a store that needs ``caseport db upgrade`` first.
+    """
+    scheme, _ = split_url(url if url is not None else load_settings().url)
+    return connect(url, **_READ_ONLY_OPTIONS.get(scheme, {}))
 
 
 class DirectionChoice(StrEnum):
@@ -127,7 +162,7 @@ def search(
         limit=limit,
         cursor=cursor,
     )
-    with connect(url) as store:
+    with open_for_reading(url) as store:
         page = store.search(query)
     if as_json:
         emit_json(page.model_dump(mode="json"))
@@ -161,7 +196,7 @@ def get(
         caseport get 'memory://?load=case.jsonl' 0192f0c4-...
         caseport get URL CASE-ID --type case --json
     """
-    with connect(url) as store:
+    with open_for_reading(url) as store:
         record = store.get(record_class(record_type), record_id)
     if as_json:
         emit_json(record.model_dump(mode="json"))
@@ -185,7 +220,7 @@ def neighbours(
         caseport neighbours URL PERSON-ID --depth 2 --link-type ASSOCIATE_OF
         caseport neighbours URL PHONE-ID --direction in --json
     """
-    with connect(url) as store:
+    with open_for_reading(url) as store:
         subgraph = store.neighbourhood(
             entity_id, depth=depth, link_types=link_type, direction=direction.value
         )
@@ -238,7 +273,7 @@ def paths(
         caseport paths URL A B --json | jq '.[0].entity_ids'
     """
     via_kinds = [parse_kind(kind, "--via") for kind in via] if via else None
-    with connect(url) as store:
+    with open_for_reading(url) as store:
         found = store.shortest_paths(
             from_id,
             to_id,
@@ -301,7 +336,7 @@ def timeline(
     """
     start_at = parse_datetime(start, "--from") if start is not None else None
     end_at = parse_datetime(end, "--to") if end is not None else None
-    with connect(url) as store:
+    with open_for_reading(url) as store:
         entries = store.timeline(entity_ids=entity or (), case_id=case, start=start_at, end=end_at)
         related = sorted({i for entry in entries for i in entry.related_ids})
         labels = {e.id: e.label for e in store.get_many(Entity, related)}

@@ -23,7 +23,7 @@ __all__ = ["SCHEMES", "open_engine", "status", "upgrade"]
 SCHEMES: Final = ("sqlite", "postgresql")
 STORE_OPTIONS: Final = frozenset({"upgrade"})
 """Options the store reads itself; the engine gets the rest."""
-_SQLITE_OPTIONS: Final = frozenset({"busy_timeout_ms", "synchronous"})
+_SQLITE_OPTIONS: Final = frozenset({"busy_timeout_ms", "synchronous", "mode"})
 
 
 def _describe_server(url: str) -> str:
@@ -69,6 +69,9 @@ def open_engine(url: str, options: Mapping[str, str] | None = None) -> Engine:
 def upgrade(url: str, target: int | None = None) -> Sequence[Migration]:
     """Bring the database at ``url`` to schema version ``target`` (the newest by default).
 
+    A missing database (SQLite file, PostgreSQL schema) is created, unless the URL says
+    ``mode=rw``.
+
     Returns:
         The migrations applied, in order (none when it was up to date).
 
@@ -85,12 +88,14 @@ def upgrade(url: str, target: int | None = None) -> Sequence[Migration]:
 def status(url: str) -> SchemaStatus:
     """The applied and pending schema migrations of the database at ``url``.
 
-    Opening a SQLite URL creates an empty file if there was none (at version 0).
+    Only reads: the database is opened with ``mode=ro``, so it must exist (a SQLite file, a
+    PostgreSQL schema) and nothing is created or changed. A database that exists but holds no
+    caseport tables yet is at version 0, with every migration pending.
 
     Raises:
-        ConfigurationError: bad URL, or a schema newer than this code.
+        ConfigurationError: bad URL, no such database, or a schema newer than this code.
     """
-    engine = open_engine(url)
+    engine = open_engine(url, {"mode": "ro"})
     try:
         return schema_status(engine)
     finally:

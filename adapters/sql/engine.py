@@ -9,15 +9,53 @@ every driver exception into a :mod:`contracts.errors` class before it leaves the
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from enum import StrEnum
 from typing import Any, Literal, TypeVar
 
 from adapters.sql.dialects import Dialect, Fragment
+from contracts.errors import ConfigurationError, PermissionDenied
 
-__all__ = ["Engine", "Row", "Session"]
+__all__ = ["Engine", "OpenMode", "Row", "Session", "missing_store", "open_mode"]
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
+
+
+class OpenMode(StrEnum):
+    """How a store opens its database: the ``mode`` option, with SQLite's names for it."""
+
+    CREATE = "rwc"
+    """Read and write, creating the database (SQLite file, PostgreSQL schema and tables) when
+    it is missing and applying pending migrations; the default."""
+    EXISTING = "rw"
+    """Read and write a store that must already exist: nothing is created; pending migrations
+    are applied unless ``upgrade=false``."""
+    READ_ONLY = "ro"
+    """Read a store that must already exist at this code's schema version: nothing is created,
+    migrated or written (writes raise :class:`~contracts.errors.PermissionDenied`)."""
+
+
+def open_mode(options: Mapping[str, str]) -> OpenMode:
+    """The ``mode`` option (``rwc`` when absent).
+
+    Raises:
+        ConfigurationError: any other value.
+    """
+    raw = options.get("mode", OpenMode.CREATE.value)
+    try:
+        return OpenMode(raw.strip().lower())
+    except ValueError:
+        known = ", ".join(mode.value for mode in OpenMode)
+        raise ConfigurationError(f"mode must be one of {known}, not {raw[:20]!r}") from None
+
+
+def missing_store(location: str, reason: str) -> ConfigurationError:
+    """The error for a store that must exist and does not (modes ``rw`` and ``ro``)."""
+    return ConfigurationError(
+        f"no caseport store at {location}: {reason}; check the URL, or create the store by "
+        "writing to it (or with: caseport db upgrade URL)"
+    )
 
 
 class Session(ABC):
@@ -64,6 +102,10 @@ class Engine(ABC):
     kind: Literal["embedded", "server"]
     overlaps_writes: bool = False
     """Whether a bulk write gains by preparing the next batch while this engine writes one."""
+    mode: OpenMode = OpenMode.CREATE
+    """How the database was opened; the store reads it to decide whether it may migrate."""
+    location: str = ""
+    """Where the database is, for messages: a file path or server and schema, no secrets."""
 
     @abstractmethod
     def run(self, work: Callable[[Session], T], *, write: bool) -> T:
@@ -71,7 +113,8 @@ class Engine(ABC):
 
         Writes take the write lock up front (SQLite) or are retried a bounded number of times
         on serialisation failures and deadlocks (PostgreSQL); ``work`` must therefore be safe to
-        run again. Reads see one consistent snapshot.
+        run again. Reads see one consistent snapshot. An engine opened with ``mode=ro`` refuses
+        every write with :class:`~contracts.errors.PermissionDenied` before touching the database.
         """
 
     @abstractmethod
@@ -83,6 +126,17 @@ class Engine(ABC):
         Rows are fetched ``chunk`` at a time, so memory stays bounded however many there are;
         every query sees the database as it was when the first one started.
         """
+
+    def _check_writable(self, write: bool) -> None:
+        """Refuse a write transaction on an engine opened with ``mode=ro``.
+
+        Raises:
+            PermissionDenied: ``write`` is true and the engine is read-only.
+        """
+        if write and self.mode is OpenMode.READ_ONLY:
+            raise PermissionDenied(
+                f"the store at {self.location} is open read-only (mode=ro); nothing is written"
+            )
 
     def wrote(self, rows: int) -> None:
         """Note that a committed bulk batch created or changed ``rows`` records.

@@ -4,7 +4,10 @@ Writes run at READ COMMITTED (compare-and-set updates re-check the version on th
 lock); reads that span several statements run in a REPEATABLE READ, READ ONLY transaction so
 they see one snapshot. A transaction that fails with a serialisation failure or a deadlock was
 rolled back whole, so it is run again, at most :data:`MAX_ATTEMPTS` times with jittered
-backoff. ``?schema=NAME`` keeps the store's tables in their own schema, created when missing.
+backoff. ``?schema=NAME`` keeps the store's tables in their own schema, created when missing
+(``mode=rwc``, the default) or required to exist (``mode=rw``, ``mode=ro``). With
+``temporary=true`` the store creates its schema itself and drops it when it closes; it refuses
+a schema that exists already, so it never drops one it did not create.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from adapters.sql.dialects import POSTGRESQL, Dialect, Fragment
-from adapters.sql.engine import Engine, Row, Session
+from adapters.sql.engine import Engine, OpenMode, Row, Session, missing_store, open_mode
 from adapters.sql.errors import postgres_connect_error, postgres_error
 from contracts.errors import (
     CaseportError,
@@ -41,7 +44,7 @@ T = TypeVar("T")
 
 MAX_ATTEMPTS: Final = 5
 """Most times one transaction is tried when it keeps meeting serialisation failures."""
-OWN_OPTIONS: Final = frozenset({"schema", "pool_min", "pool_max", "upgrade", "temporary"})
+OWN_OPTIONS: Final = frozenset({"schema", "pool_min", "pool_max", "upgrade", "temporary", "mode"})
 """URL options the adapter reads; every other query parameter goes to libpq."""
 _RETRYABLE: Final = (
     psycopg.errors.SerializationFailure,
@@ -59,6 +62,8 @@ _SNAPSHOT: Final = psycopg.IsolationLevel.REPEATABLE_READ
 _MERGE_PENDING_TERMS: Final = "SELECT gin_clean_pending_list('entities_terms'::regclass)"
 _SCHEMA_NAME_LIMIT: Final = 63
 _DROP_LOCK_TIMEOUT: Final = "30s"
+TEMPORARY_MARK: Final = "caseport temporary schema: dropped when the store that created it closes"
+"""The comment on a schema a ``temporary=true`` store created; no other store opens it."""
 
 
 @functools.lru_cache(maxsize=512)
@@ -187,6 +192,18 @@ class PostgresEngine(Engine):
         description: how to name the database in messages, without secrets.
         pool_min: connections kept open.
         pool_max: most connections open at once; more callers wait for one.
+        temporary: create ``schema`` here and drop it, with everything in it, on :meth:`close`.
+            Only a schema this engine created is ever dropped: an existing one is refused, and
+            so is a temporary schema of another store opened without ``temporary``.
+        mode: ``rwc`` creates a missing schema; ``rw`` and ``ro`` need it to exist, and ``ro``
+            refuses every write (see :class:`~adapters.sql.engine.OpenMode`).
+
+    Raises:
+        ConfigurationError: a bad setting; ``temporary`` without a schema of its own, with a
+            schema that exists, or with ``rw``/``ro``; a missing schema with ``rw``/``ro``; a
+            temporary schema of another store.
+        Unavailable: the server cannot be reached.
+        PermissionDenied: the server refused the credentials or the schema's creation.
     """
 
     dialect: Dialect = POSTGRESQL
@@ -201,13 +218,24 @@ class PostgresEngine(Engine):
         pool_min: int = 1,
         pool_max: int = 10,
         temporary: bool = False,
+        mode: OpenMode = OpenMode.CREATE,
     ) -> None:
         if temporary and schema in (None, "public"):
             raise ConfigurationError("temporary=true needs its own schema (?schema=NAME)")
+        if temporary and mode is not OpenMode.CREATE:
+            raise ConfigurationError(
+                f"temporary=true creates its schema, so it cannot open with mode={mode.value}"
+            )
         self._temporary = temporary
+        self._created_schema = False
+        """Whether this engine's CREATE SCHEMA made ``schema``: the one case it may drop it."""
         self._description = description
         self._conninfo = conninfo
         self.schema = schema
+        self.mode = mode
+        self.location = f"PostgreSQL {description}, " + (
+            f"schema {schema}" if schema else "default schema"
+        )
         self._closed = False
         self._streams: dict[psycopg.Connection[Any], bool] = {}
         """Connections of unfinished streams, each ``True`` while a thread is fetching on it."""
@@ -235,16 +263,19 @@ class PostgresEngine(Engine):
             self._pool.open(wait=True, timeout=timeout)
         except psycopg.Error as exc:
             self._pool.close()
+            self._drop_created_schema_quietly()
             raise postgres_error(exc) from exc
 
     @classmethod
     def from_options(cls, url: str, options: Mapping[str, str], description: str) -> PostgresEngine:
         """Build an engine from a ``postgresql://`` URL and its options.
 
-        Options: ``schema``, ``pool_min`` (default 1), ``pool_max`` (default 10),
-        ``temporary`` (``true`` drops the schema and everything in it when the store closes: for
-        conformance runs and tests with ``?schema=c_{uid}``); any other is passed to libpq
-        (``sslmode``, ``connect_timeout``, ``application_name``, ...).
+        Options: ``schema``, ``pool_min`` (default 1), ``pool_max`` (default 10), ``mode``
+        (``rwc``, ``rw`` or ``ro``; see :class:`~adapters.sql.engine.OpenMode`), ``temporary``
+        (``true``: the store creates the schema and drops it, with everything in it, when it
+        closes; for conformance runs and tests with ``?schema=c_{uid}``. Only a schema the store
+        created itself is dropped: a schema that exists already is refused); any other is passed
+        to libpq (``sslmode``, ``connect_timeout``, ``application_name``, ...).
 
         Raises:
             ConfigurationError: a bad option.
@@ -259,39 +290,82 @@ class PostgresEngine(Engine):
             pool_min=_pool_size(options, "pool_min", 1),
             pool_max=pool_max,
             temporary=_flag(options, "temporary"),
+            mode=open_mode(options),
         )
 
     def _prepare_schema(self) -> None:
-        """Check the server answers, and create the schema when asked for one that is missing."""
+        """Check the server answers and the schema is usable; create it when this mode may.
+
+        Every caseport store takes the schema's advisory lock first, so the check and the
+        creation happen as one step among them. CREATE SCHEMA is never IF NOT EXISTS: a
+        schema made meanwhile by anyone else fails it (duplicate_schema) rather than being
+        taken for this store's own, which matters most for ``temporary``.
+        """
         try:
             with psycopg.connect(self._conninfo) as connection:
                 if self.schema is not None:
                     connection.execute(
                         "SELECT pg_advisory_xact_lock(%s)", (_advisory_key(self.schema),)
                     )
-                    # Only a missing schema is created: CREATE SCHEMA IF NOT EXISTS would need
-                    # the CREATE privilege even when the schema exists, which a role that only
-                    # reads and writes the store's tables does not have.
-                    found = connection.execute(
-                        "SELECT 1 FROM pg_namespace WHERE nspname = %s", (self.schema,)
-                    ).fetchone()
-                    if found is None:
-                        connection.execute(
-                            pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(self.schema))
-                        )
+                    self._use_schema(connection, self.schema)
+        except psycopg.errors.DuplicateSchema:
+            # Created by someone outside caseport between the check and CREATE SCHEMA.
+            if self._temporary:
+                raise self._temporary_refused() from None
         except psycopg.Error as exc:
             raise postgres_connect_error(exc) from exc
+
+    def _use_schema(self, connection: psycopg.Connection[Any], schema: str) -> None:
+        found = connection.execute(
+            "SELECT obj_description(oid, 'pg_namespace') FROM pg_namespace WHERE nspname = %s",
+            (schema,),
+        ).fetchone()
+        if self._temporary:
+            if found is not None:
+                raise self._temporary_refused()
+            connection.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(schema)))
+            connection.execute(
+                pgsql.SQL("COMMENT ON SCHEMA {} IS {}").format(
+                    pgsql.Identifier(schema), pgsql.Literal(TEMPORARY_MARK)
+                )
+            )
+            connection.commit()
+            self._created_schema = True
+            return
+        if found is None:
+            if self.mode is not OpenMode.CREATE:
+                raise missing_store(self.location, "the schema does not exist")
+            # Only a missing schema is created: CREATE SCHEMA IF NOT EXISTS would need the
+            # CREATE privilege even when the schema exists, which a role that only reads and
+            # writes the store's tables does not have.
+            connection.execute(pgsql.SQL("CREATE SCHEMA {}").format(pgsql.Identifier(schema)))
+        elif found[0] == TEMPORARY_MARK:
+            raise ConfigurationError(
+                f"schema {schema} belongs to a store opened with temporary=true, which drops it "
+                "when it closes; use another schema (or drop this one if that store is gone)"
+            )
+
+    def _temporary_refused(self) -> ConfigurationError:
+        return ConfigurationError(
+            f"schema {self.schema} exists already, and temporary=true only applies to a schema "
+            "the store creates itself (it is dropped on close); name a new schema, e.g. "
+            "?schema=c_{uid} in a conformance run, or leave out temporary=true to keep it"
+        )
 
     def _configure(self, connection: psycopg.Connection[Any]) -> None:
         if self.schema is not None:
             connection.execute(
                 pgsql.SQL("SET search_path TO {}").format(pgsql.Identifier(self.schema))
             )
+        if self.mode is OpenMode.READ_ONLY:
+            # run() refuses writes already; the server refuses any that got past it.
+            connection.execute("SET default_transaction_read_only = on")
         connection.commit()
 
     def run(self, work: Callable[[Session], T], *, write: bool) -> T:
         """See :meth:`Engine.run`."""
         self._check_open()
+        self._check_writable(write)
         for attempt in range(1, MAX_ATTEMPTS + 1):
             try:
                 with self._pool.connection() as connection:
@@ -422,10 +496,18 @@ class PostgresEngine(Engine):
                 else:
                     connection.close()
         self._pool.close()
-        if self._temporary and self.schema is not None:
+        if self._created_schema and self.schema is not None:
             self._drop_schema(self.schema)
 
+    def _drop_created_schema_quietly(self) -> None:
+        """Drop the schema this engine created, when opening failed after creating it."""
+        if self._created_schema and self.schema is not None:
+            with suppress(CaseportError):
+                self._drop_schema(self.schema)
+
     def _drop_schema(self, schema: str) -> None:
+        # Only ever called for a schema this engine created (``_created_schema``).
+        self._created_schema = False
         try:
             with psycopg.connect(self._conninfo, autocommit=True) as connection:
                 # A transaction still holding the schema's tables must not hang close() forever.

@@ -22,7 +22,7 @@ from typing import Any, Final, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
 from adapters.sql.dialects import SQLITE, Dialect, Fragment
-from adapters.sql.engine import Engine, Row, Session
+from adapters.sql.engine import Engine, OpenMode, Row, Session, missing_store, open_mode
 from adapters.sql.errors import sqlite_error
 from contracts.errors import ConfigurationError, ValidationFailed
 
@@ -123,11 +123,22 @@ class SqliteEngine(Engine):
     """Connections to one SQLite file.
 
     Args:
-        path: the database file; created on first use (its directory must exist).
+        path: the database file; created on first use (its directory must exist) unless
+            ``mode`` says it must exist.
         busy_timeout_ms: how long a writer waits for another to finish before failing with
             :class:`~contracts.errors.Unavailable`.
         synchronous: SQLite's ``synchronous`` level; ``full`` (the default) makes every
             committed transaction survive power loss, ``normal`` only a crash of the process.
+        mode: ``rwc`` creates the file when missing; ``rw`` and ``ro`` open only an existing
+            file (SQLite's own ``mode=rw``/``mode=ro``, so a file deleted meanwhile is not
+            created either). With ``ro`` the file is never written: the journal mode and page
+            size are left as they are, and writes are refused. Reading a WAL file still needs
+            its ``-wal`` and ``-shm`` companions, which SQLite creates beside it when missing
+            and a read-only connection cannot remove.
+
+    Raises:
+        ConfigurationError: a bad setting, a missing directory, or (``rw``, ``ro``) a missing
+            file.
     """
 
     dialect: Dialect = SQLITE
@@ -142,16 +153,21 @@ class SqliteEngine(Engine):
         *,
         busy_timeout_ms: int = DEFAULT_BUSY_TIMEOUT_MS,
         synchronous: str = DEFAULT_SYNCHRONOUS,
+        mode: OpenMode = OpenMode.CREATE,
     ) -> None:
         if synchronous not in SYNCHRONOUS_LEVELS:
             raise ConfigurationError(f"synchronous must be one of {', '.join(SYNCHRONOUS_LEVELS)}")
         if busy_timeout_ms < 0:
             raise ConfigurationError("busy_timeout_ms must not be negative")
+        if mode is not OpenMode.CREATE and not path.is_file():
+            raise missing_store(str(path), "the file does not exist")
         if not path.parent.is_dir():
             raise ConfigurationError(
                 f"cannot create {path}: directory {path.parent} does not exist"
             )
         self.path = path
+        self.mode = mode
+        self.location = str(path)
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
         self._lock = threading.Lock()
@@ -166,7 +182,8 @@ class SqliteEngine(Engine):
     def from_options(cls, url: str, options: Mapping[str, str]) -> SqliteEngine:
         """Build an engine from a ``sqlite:///`` URL and its options.
 
-        Options: ``busy_timeout_ms`` (default 10000) and ``synchronous`` (default ``full``).
+        Options: ``busy_timeout_ms`` (default 10000), ``synchronous`` (default ``full``) and
+        ``mode`` (``rwc``, ``rw`` or ``ro``; see :class:`~adapters.sql.engine.OpenMode`).
 
         Raises:
             ConfigurationError: a bad URL or option value.
@@ -177,7 +194,9 @@ class SqliteEngine(Engine):
         except ValueError:
             raise ConfigurationError("busy_timeout_ms must be a whole number") from None
         synchronous = options.get("synchronous", DEFAULT_SYNCHRONOUS).lower()
-        return cls(sqlite_path(url), busy_timeout_ms=busy, synchronous=synchronous)
+        return cls(
+            sqlite_path(url), busy_timeout_ms=busy, synchronous=synchronous, mode=open_mode(options)
+        )
 
     @contextmanager
     def _translated(self) -> Iterator[None]:
@@ -200,17 +219,22 @@ class SqliteEngine(Engine):
             raise ConfigurationError("this store is closed")
 
     def _connect(self) -> sqlite3.Connection:
+        # Only mode rwc may create the file; the others name SQLite's own open mode, so a file
+        # removed since __init__ checked it is not created either.
+        target = self.path if self.mode is OpenMode.CREATE else self._uri()
         connection = sqlite3.connect(
-            self.path,
+            target,
             timeout=self._busy_timeout_ms / 1000,
             isolation_level=None,
             check_same_thread=False,
+            uri=self.mode is not OpenMode.CREATE,
         )
         try:
             connection.execute(f"PRAGMA busy_timeout = {self._busy_timeout_ms}").close()
-            # Takes effect only when the file is new (before its first table); a no-op after.
-            connection.execute(f"PRAGMA page_size = {PAGE_BYTES}").close()
-            self._use_wal(connection)
+            if self.mode is not OpenMode.READ_ONLY:
+                # Takes effect only when the file is new (before its first table); a no-op after.
+                connection.execute(f"PRAGMA page_size = {PAGE_BYTES}").close()
+                self._use_wal(connection)
             with closing(connection.execute("PRAGMA page_size")) as cursor:
                 (page_bytes,) = cursor.fetchone()
             for pragma in (
@@ -226,6 +250,10 @@ class SqliteEngine(Engine):
             connection.close()
             raise
         return connection
+
+    def _uri(self) -> str:
+        """The file as a SQLite URI naming this engine's open mode (``rw`` or ``ro``)."""
+        return f"{self.path.as_uri()}?mode={self.mode.value}"
 
     def _use_wal(self, connection: sqlite3.Connection) -> None:
         """Put the database in WAL mode, waiting up to the busy timeout for the lock it needs.
@@ -281,6 +309,7 @@ class SqliteEngine(Engine):
 
     def run(self, work: Callable[[Session], T], *, write: bool) -> T:
         """See :meth:`Engine.run`."""
+        self._check_writable(write)
         with self._connection() as connection, closing(connection.cursor()) as cursor:
             with self._translated():
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
@@ -328,7 +357,8 @@ class SqliteEngine(Engine):
 
     def describe(self) -> str:
         """See :meth:`Engine.describe`."""
-        return f"SQLite {sqlite3.sqlite_version} file {self.path} (WAL)"
+        access = "read-only" if self.mode is OpenMode.READ_ONLY else "WAL"
+        return f"SQLite {sqlite3.sqlite_version} file {self.path} ({access})"
 
     def close(self) -> None:
         """See :meth:`Engine.close`: idle connections now, those in use when they are released.

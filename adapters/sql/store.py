@@ -18,7 +18,7 @@ from adapters.sql import graph
 from adapters.sql.codec import decode, decode_entity
 from adapters.sql.connect import open_engine
 from adapters.sql.dialects import Fragment
-from adapters.sql.engine import Engine, Session
+from adapters.sql.engine import Engine, OpenMode, Session, missing_store
 from adapters.sql.errors import lock_timed_out
 from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
@@ -72,13 +72,15 @@ class SqlCaseStore(CaseStore):
     """A store in a SQLite file or a PostgreSQL schema; safe to share between threads.
 
     Args:
-        engine: the connections to use; the store closes it.
+        engine: the connections to use; the store closes it. Its ``mode`` decides what opening
+            may do: ``rwc`` creates the store's tables in a new database; ``rw`` and ``ro``
+            need a database that holds a caseport store already, and ``ro`` never migrates.
         upgrade: apply pending schema migrations when the database is behind (the default);
             when false, a database behind this code is refused.
 
     Raises:
         ConfigurationError: the schema is newer than this code, or behind and ``upgrade`` is
-            false.
+            false or the engine read-only; or (``rw``, ``ro``) the database holds no store.
         Unavailable: the schema is behind and another process held the database for longer than
             the engine waits (SQLite's ``busy_timeout_ms``) while this one tried to upgrade it.
     """
@@ -90,7 +92,15 @@ class SqlCaseStore(CaseStore):
         self._overlaps_writes = engine.overlaps_writes
         try:
             current = schema_status(engine).current
+            if current == 0 and engine.mode is not OpenMode.CREATE:
+                raise missing_store(engine.location, "it holds no caseport tables")
             if current < HEAD:
+                if engine.mode is OpenMode.READ_ONLY:
+                    raise ConfigurationError(
+                        f"the database schema is at version {current} and this caseport needs "
+                        f"{HEAD}; a store opened read-only is never upgraded: run caseport db "
+                        "upgrade URL first"
+                    )
                 if not upgrade:
                     raise ConfigurationError(
                         f"the database schema is at version {current} and this caseport needs "
@@ -288,12 +298,17 @@ def from_url(url: str, options: Mapping[str, str]) -> SqlCaseStore:
     ``sqlite:///caseport.db`` is a file relative to the working directory, created on first
     use; ``sqlite:////var/lib/caseport/case.db`` an absolute path. SQLite options:
     ``busy_timeout_ms`` (10000), ``synchronous`` (``full``). PostgreSQL options: ``schema``
-    (created when missing), ``pool_min`` (1), ``pool_max`` (10), and any libpq parameter.
-    Both: ``upgrade`` (``true``: apply pending schema migrations on open).
+    (created when missing), ``pool_min`` (1), ``pool_max`` (10), ``temporary`` (``true``: the
+    store creates the schema and drops it on close; a schema that exists is refused), and any
+    libpq parameter. Both: ``upgrade`` (``true``: apply pending schema migrations on open) and
+    ``mode``: ``rwc`` (the default) creates the database and its tables when missing; ``rw``
+    opens only an existing store; ``ro`` opens an existing store at this code's schema version
+    for reading only: nothing is created, migrated or written, and writes raise
+    ``PermissionDenied``.
 
     Raises:
-        ConfigurationError: a bad URL or option, missing psycopg, or a schema this code cannot
-            use.
+        ConfigurationError: a bad URL or option, missing psycopg, a schema this code cannot
+            use, or (``rw``, ``ro``) no store at the URL.
         Unavailable: the PostgreSQL server cannot be reached.
     """
     _, url_options = split_url(url)

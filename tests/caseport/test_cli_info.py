@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+import adapters.sql
 from adapters import DEFAULT_URL
 from adapters.config import DEFAULT_NOTE
 from caseport.cli import app
@@ -88,10 +89,40 @@ def test_info_with_nothing_configured_says_the_default_is_in_use(
     monkeypatch.chdir(tmp_path)
     for name in ("CASEPORT_URL", "CASEPORT_CONFIG"):
         monkeypatch.delenv(name, raising=False)
+    adapters.sql.upgrade(DEFAULT_URL)
     result = runner.invoke(app, ["info", "--json"])
     assert result.exit_code == 0, result.output
     assert json.loads(result.stdout)["url"] == DEFAULT_URL
     assert result.stderr.strip() == DEFAULT_NOTE
+
+
+def test_info_about_a_default_store_that_is_not_there_creates_none(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """info only reads: with no ./caseport.db it says so after the note, and creates no file."""
+    monkeypatch.chdir(tmp_path)
+    for name in ("CASEPORT_URL", "CASEPORT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    result = runner.invoke(app, ["info"])
+    assert result.exit_code == 2
+    note, error = result.stderr.strip().split("\n")
+    assert note == DEFAULT_NOTE
+    assert error.startswith(f"Error (ConfigurationError): no caseport store at {tmp_path}")
+    assert "the file does not exist" in error
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_info_about_an_existing_sqlite_store_names_it_read_only(tmp_path: Path) -> None:
+    """info opens a SQLite store read-only and leaves the file's contents as they were."""
+    url = f"sqlite:///{tmp_path}/case.db"
+    adapters.sql.upgrade(url)
+    before = (tmp_path / "case.db").read_bytes()
+    result = runner.invoke(app, ["info", url, "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    assert data["adapter"]["backend"].endswith(f"file {tmp_path}/case.db (read-only)")
+    assert data["capabilities"] == {capability.value: "native" for capability in Capability}
+    assert (tmp_path / "case.db").read_bytes() == before
 
 
 def test_info_says_intelligence_gradings_are_kept_in_either_scheme() -> None:

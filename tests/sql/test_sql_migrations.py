@@ -65,11 +65,55 @@ def write_as_version_one(url: str, records: list[Record]) -> None:
         engine.close()
 
 
-def test_a_new_database_is_created_at_version_zero_and_upgraded_to_head(sql_url: str) -> None:
-    """A new database has every migration pending; upgrade applies them once, in order."""
-    before = adapters.sql.status(sql_url)
-    assert (before.current, before.head) == (0, adapters.sql.HEAD)
-    assert [m.version for m in before.pending] == list(range(1, adapters.sql.HEAD + 1))
+def _database_exists(url: str) -> bool:
+    """Whether the SQLite file or the PostgreSQL schema a test URL names exists."""
+    if url.startswith("sqlite:"):
+        return sqlite_path(url).exists()
+    import psycopg
+
+    base, _, query = url.partition("?")
+    schema = dict(part.split("=", 1) for part in query.split("&"))["schema"]
+    with psycopg.connect(base) as connection:
+        found = connection.execute(
+            "SELECT 1 FROM pg_namespace WHERE nspname = %s", (schema,)
+        ).fetchone()
+    return found is not None
+
+
+def _create_empty_database(url: str) -> None:
+    """Make the SQLite file or PostgreSQL schema a test URL names, holding no table."""
+    if url.startswith("sqlite:"):
+        with closing(sqlite3.connect(sqlite_path(url))) as connection:
+            connection.execute("CREATE TABLE other_application (x)")
+            connection.execute("DROP TABLE other_application")
+        return
+    import psycopg
+    from psycopg import sql
+
+    base, _, query = url.partition("?")
+    schema = dict(part.split("=", 1) for part in query.split("&"))["schema"]
+    with psycopg.connect(base, autocommit=True) as connection:
+        connection.execute(sql.SQL("CREATE SCHEMA {}").format(sql.Identifier(schema)))
+
+
+def test_status_of_a_missing_database_creates_nothing(sql_url: str) -> None:
+    """status() only reads: a database that is not there is reported, not created."""
+    with pytest.raises(ConfigurationError, match="no caseport store .* does not exist"):
+        adapters.sql.status(sql_url)
+    assert not _database_exists(sql_url)
+
+
+def test_status_of_a_database_without_caseport_tables_is_version_zero(sql_url: str) -> None:
+    """An existing database holding no store yet has every migration pending, and stays so."""
+    _create_empty_database(sql_url)
+    found = adapters.sql.status(sql_url)
+    assert (found.current, found.applied) == (0, ())
+    assert [m.version for m in found.pending] == list(range(1, adapters.sql.HEAD + 1))
+    assert adapters.sql.status(sql_url).current == 0
+
+
+def test_a_new_database_is_created_by_upgrade_and_brought_to_head(sql_url: str) -> None:
+    """upgrade() creates a missing database and applies every migration once, in order."""
     applied = adapters.sql.upgrade(sql_url)
     assert [m.version for m in applied] == list(range(1, adapters.sql.HEAD + 1))
     assert adapters.sql.upgrade(sql_url) == []
@@ -173,18 +217,59 @@ def test_processes_opening_a_new_database_together_migrate_it_once(sql_url: str)
 def test_the_db_commands_upgrade_and_report_the_schema(sqlite_url: str) -> None:
     """The status and upgrade commands print JSON that tells the versions."""
     runner = CliRunner()
+    adapters.sql.upgrade(sqlite_url, 1)
     pending = runner.invoke(app, ["status", sqlite_url, "--json"])
     assert pending.exit_code == 0, pending.output
-    assert json.loads(pending.output)["current"] == 0
+    assert json.loads(pending.output)["current"] == 1
     upgraded = runner.invoke(app, ["upgrade", sqlite_url, "--json"])
     assert upgraded.exit_code == 0, upgraded.output
     report = json.loads(upgraded.output)
-    assert [m["version"] for m in report["applied"]] == list(range(1, adapters.sql.HEAD + 1))
-    assert report["current"] == adapters.sql.HEAD
+    assert [m["version"] for m in report["applied"]] == list(range(2, adapters.sql.HEAD + 1))
+    assert (report["current"], report["created"]) == (adapters.sql.HEAD, False)
     again = runner.invoke(app, ["upgrade", sqlite_url])
     assert "nothing to do" in again.output
     table = runner.invoke(app, ["status", sqlite_url])
     assert "up to date" in table.output
+
+
+def test_db_upgrade_says_when_it_created_the_store(sqlite_url: str) -> None:
+    """Upgrading a missing file creates a store, and the output says so."""
+    runner = CliRunner()
+    created = runner.invoke(app, ["upgrade", sqlite_url])
+    assert created.exit_code == 0, created.output
+    assert f"created a new caseport store at {sqlite_url}" in created.output
+    report = json.loads(runner.invoke(app, ["upgrade", sqlite_url, "--json"]).output)
+    assert (report["created"], report["applied"]) == (False, [])
+
+
+def test_db_upgrade_with_mode_rw_refuses_a_missing_file(sqlite_url: str) -> None:
+    """?mode=rw makes db upgrade refuse to create a store, and no file appears."""
+    result = CliRunner().invoke(app, ["upgrade", f"{sqlite_url}?mode=rw"])
+    assert result.exit_code == 2
+    assert "no caseport store" in result.output
+    assert not sqlite_path(sqlite_url).exists()
+
+
+def test_db_status_of_a_missing_file_exits_2_and_creates_nothing(sqlite_url: str) -> None:
+    """db status names the missing file on one line, exits 2 and leaves no file behind."""
+    result = CliRunner().invoke(app, ["status", sqlite_url])
+    assert result.exit_code == 2
+    assert result.output.startswith("Error (ConfigurationError): no caseport store at ")
+    assert "the file does not exist" in result.output
+    assert not sqlite_path(sqlite_url).exists()
+
+
+def test_a_store_behind_the_code_opened_read_only_says_to_upgrade(sql_url: str) -> None:
+    """mode=ro never migrates: an old schema is refused with the command to run, and kept."""
+    records = list(generate(20, seed=2))
+    adapters.sql.upgrade(sql_url, 1)
+    write_as_version_one(sql_url, records)
+    with pytest.raises(ConfigurationError, match="version 1 .* caseport db upgrade"):
+        adapters.sql.from_url(sql_url, {"mode": "ro"})
+    assert adapters.sql.status(sql_url).current == 1
+    with adapters.sql.from_url(sql_url, {"mode": "rw"}) as store:
+        assert adapters.sql.status(sql_url).up_to_date
+        assert list(store.export()) == list(InMemoryCaseStore(records).export())
 
 
 def test_the_db_commands_report_a_bad_url_as_one_line(tmp_path: Any) -> None:

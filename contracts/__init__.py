@@ -24,6 +24,7 @@ from contracts.errors import (
     RateLimited,
     TransientError,
     Unavailable,
+    UnreadableRecords,
     UpstreamContractError,
     ValidationFailed,
 )
@@ -82,6 +83,7 @@ from contracts.results import (
     Path,
     Subgraph,
     TimelineEntry,
+    UnreadableRecord,
 )
 from contracts.store import AsyncCaseStore, CaseStore
 
@@ -153,6 +155,8 @@ __all__ = [
     "TimelineEntry",
     "TransientError",
     "Unavailable",
+    "UnreadableRecord",
+    "UnreadableRecords",
     "UpstreamContractError",
     "ValidationFailed",
     "declare",

@@ -20,6 +20,7 @@ attached for debugging::
         │   │   └── RateLimited   the backend asked us to slow down (HTTP 429)
         │   └── DeadlineExceeded  the call did not finish in its time budget
         └── UpstreamContractError the backend answered with something the contract forbids
+            └── UnreadableRecords an export left out stored records that are not valid records
 
 Errors are split by who must act: ``ValidationFailed`` and its kin mean the caller must change
 the request; ``BackendError`` means the backend misbehaved; ``TransientError`` tells retry
@@ -42,6 +43,7 @@ __all__ = [
     "RateLimited",
     "TransientError",
     "Unavailable",
+    "UnreadableRecords",
     "UpstreamContractError",
     "ValidationFailed",
 ]
@@ -139,3 +141,21 @@ class DeadlineExceeded(TransientError):
 
 class UpstreamContractError(BackendError):
     """Raised when a backend's answer is malformed, oversized or otherwise off-contract."""
+
+
+class UnreadableRecords(UpstreamContractError):
+    """Raised at the end of an export that left out stored records it could not read.
+
+    Every readable record was streamed first. ``records`` names each one left out as
+    ``(record_type, record_id)``; writing a valid record with the same id (``upsert_many``)
+    repairs it.
+    """
+
+    def __init__(self, records: tuple[tuple[str, str], ...]) -> None:
+        shown = ", ".join(f"{kind} {key!r}" for kind, key in records[:5])
+        more = f" and {len(records) - 5} more" if len(records) > 5 else ""
+        super().__init__(
+            f"the export left out {len(records)} stored record(s) that are not valid records: "
+            f"{shown}{more}; write valid records with the same ids with upsert_many to repair them"
+        )
+        self.records = records

@@ -6,6 +6,7 @@ from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
 
+from contracts.models.common import RecordType
 from contracts.models.entities import Entity
 from contracts.models.links import Link
 
@@ -18,6 +19,7 @@ __all__ = [
     "Path",
     "Subgraph",
     "TimelineEntry",
+    "UnreadableRecord",
 ]
 
 T = TypeVar("T")
@@ -102,3 +104,16 @@ class AdapterInfo(_Result):
     version: str
     backend: str
     kind: Literal["reference", "embedded", "server", "remote"] = "reference"
+
+
+class UnreadableRecord(_Result):
+    """A stored record its backend holds but that is not a valid record.
+
+    Written by an older release, damaged, or edited behind caseport's back. Adapters hand one
+    back from ``_fetch`` and ``_export_many`` instead of failing the whole read; ``reason`` says
+    what is wrong without repeating the stored content.
+    """
+
+    record_type: RecordType
+    record_id: str
+    reason: str

@@ -20,13 +20,14 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import logging
 from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, Self, TypeVar
 
-from contracts import emulation
+from contracts import admission, emulation
 from contracts._collection import collection_paused
 from contracts._pipeline import WritePipeline
 from contracts.capabilities import EMULATABLE, Capability, Support
@@ -36,6 +37,8 @@ from contracts.errors import (
     InvalidCursor,
     NotFound,
     NotSupported,
+    UnreadableRecords,
+    UpstreamContractError,
     ValidationFailed,
 )
 from contracts.evaluation import sort_position
@@ -56,6 +59,7 @@ from contracts.results import (
     Path,
     Subgraph,
     TimelineEntry,
+    UnreadableRecord,
 )
 
 __all__ = ["MAX_DEPTH", "RECORD_CAPABILITY", "AsyncCaseStore", "CaseStore"]
@@ -79,6 +83,8 @@ _DIRECTIONS: Final = ("out", "in", "both")
 MAX_DEPTH: Final = 10
 """Deepest neighbourhood or path search the contract asks any backend to run."""
 MAX_BATCH_SIZE: Final = 50_000
+
+_log = logging.getLogger("caseport")
 
 
 def _utc_now() -> datetime:
@@ -178,8 +184,14 @@ class CaseStore(ABC):
         """
 
     @abstractmethod
-    def _fetch(self, record_type: RecordType, ids: Sequence[str]) -> dict[str, Record]:
-        """The stored records of ``record_type`` among ``ids``, keyed by id; absent ids left out."""
+    def _fetch(
+        self, record_type: RecordType, ids: Sequence[str]
+    ) -> Mapping[str, Record | UnreadableRecord]:
+        """The stored records of ``record_type`` among ``ids``, keyed by id; absent ids left out.
+
+        A stored record that is not a valid record comes back as an :class:`UnreadableRecord`,
+        so that writing a valid one over it (``upsert_many``) can repair it.
+        """
 
     @abstractmethod
     def _replace(self, record: Record, expected_version: int) -> None:
@@ -247,8 +259,12 @@ class CaseStore(ABC):
         return records
 
     @abstractmethod
-    def _export(self, record_type: RecordType) -> Iterator[Record]:
-        """Every stored record of ``record_type`` by id, streamed (not loaded at once)."""
+    def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
+        """Every stored record of ``record_type`` by id, streamed (not loaded at once).
+
+        A stored record that is not a valid record is yielded as an :class:`UnreadableRecord`
+        in its place: one damaged record must not stop the rest leaving.
+        """
 
     def _native_neighbourhood(
         self,
@@ -281,8 +297,10 @@ class CaseStore(ABC):
         """Override with the backend's own timeline query when declared native."""
         raise NotImplementedError
 
-    def _export_many(self, record_types: Sequence[RecordType]) -> Iterator[Record]:
-        """Stream the records of ``record_types`` in that order, each type by id.
+    def _export_many(
+        self, record_types: Sequence[RecordType]
+    ) -> Iterator[Record | UnreadableRecord]:
+        """Stream the records of ``record_types`` in that order, each type by id (as ``_export``).
 
         Override to read them all from one snapshot, so that an export taken while others write
         never holds a link without its entities.
@@ -377,19 +395,38 @@ class CaseStore(ABC):
         Raises:
             NotFound: there is none.
         """
+        admission.record_id(record_id)
         found = self.get_many(record_type, [record_id])
         if not found:
             raise NotFound(record_type.RECORD_TYPE.value, record_id)
         return found[0]
 
     def get_many(self, record_type: type[R], ids: Iterable[str]) -> list[R]:
-        """The stored records among ``ids`` in the order asked; duplicates once, absent left out."""
-        self._require_record_type(record_type.RECORD_TYPE)
-        wanted = list(dict.fromkeys(_ids(ids)))
+        """The stored records among ``ids`` in the order asked; duplicates once, absent left out.
+
+        Raises:
+            ValidationFailed: ``record_type`` is not a record class, or ``ids`` not a list of
+                strings.
+        """
+        kind = admission.checked_record_class(record_type).RECORD_TYPE
+        self._require_record_type(kind)
+        wanted = list(dict.fromkeys(admission.record_ids(ids)))
         if len(wanted) > MAX_BATCH_SIZE:
             raise ValidationFailed(f"get_many takes at most {MAX_BATCH_SIZE} ids")
-        found = self._fetch(record_type.RECORD_TYPE, wanted) if wanted else {}
-        return [found[key] for key in wanted if key in found]  # type: ignore[misc]
+        # An id of a shape no store can hold is absent everywhere: the backend is not asked.
+        possible = [key for key in wanted if admission.is_record_id(key)]
+        found = self._fetch(kind, possible) if possible else {}
+        records = []
+        for key in wanted:
+            stored = found.get(key)
+            if isinstance(stored, UnreadableRecord):
+                raise UpstreamContractError(
+                    f"the stored {kind.value} {key!r} is not a valid record ({stored.reason}); "
+                    "write a valid record with its id with upsert_many to repair it"
+                )
+            if stored is not None:
+                records.append(stored)
+        return records  # type: ignore[return-value]
 
     def _get_both(self, first_id: str, second_id: str) -> tuple[Entity, Entity]:
         """Two stored entities, read at once.
@@ -415,6 +452,7 @@ class CaseStore(ABC):
             ValidationFailed: the new record is invalid or rewrites something permanent
                 (see :func:`contracts.invariants.check_update`).
         """
+        expected_version = admission.expected_version(expected_version)
         record = self._checked_record(record)
         self._require_record_type(record.RECORD_TYPE)
         current = self.get(type(record), record.id)
@@ -441,8 +479,10 @@ class CaseStore(ABC):
         Raises:
             InvalidCursor: ``cursor`` did not come from listing this record type.
         """
-        self._require_record_type(record_type.RECORD_TYPE)
+        self._require_record_type(admission.checked_record_class(record_type).RECORD_TYPE)
         self._check_page_size(page_size)
+        if cursor is not None and not isinstance(cursor, str):
+            raise InvalidCursor("a cursor is the string a previous page returned")
         scope = f"list:{record_type.RECORD_TYPE.value}"
         after = decode_cursor(cursor, scope, 0).id if cursor else None
         rows = self._scan(record_type.RECORD_TYPE, after, page_size + 1)
@@ -461,9 +501,7 @@ class CaseStore(ABC):
             NotSupported: the query uses filters, text or ordering the adapter lacks.
             InvalidCursor: the cursor belongs to another query.
         """
-        query = query if query is not None else SearchQuery()
-        if not isinstance(query, SearchQuery):
-            raise ValidationFailed("search() takes a SearchQuery")
+        query = admission.admitted_query(query if query is not None else SearchQuery())
         if query.filter is not None:
             self._require(Capability.SEARCH_FILTER)
             if _has_text(query.filter):
@@ -510,7 +548,8 @@ class CaseStore(ABC):
         """
         self._require(Capability.GRAPH_EXPAND)
         self._check_direction(direction)
-        types, kinds = _link_types(link_types), _kinds(neighbour_kinds)
+        types = admission.link_types(link_types)
+        kinds = admission.kinds(neighbour_kinds, "neighbour_kinds")
         self.get(Entity, entity_id)
         return self._expand(entity_id, types, direction, kinds)
 
@@ -533,8 +572,9 @@ class CaseStore(ABC):
         support = self._require(Capability.GRAPH_NEIGHBOURHOOD)
         self._check_direction(direction)
         self._check_depth(depth, "depth", minimum=0)
-        _check_int(max_entities, "max_entities", 1, 1_000_000)
-        types, kinds = _link_types(link_types), _kinds(neighbour_kinds)
+        admission.checked_int(max_entities, "max_entities", 1, 1_000_000)
+        types = admission.link_types(link_types)
+        kinds = admission.kinds(neighbour_kinds, "neighbour_kinds")
         root = self.get(Entity, entity_id)
         if support is Support.NATIVE:
             return self._native_neighbourhood(root, depth, types, direction, kinds, max_entities)
@@ -563,8 +603,9 @@ class CaseStore(ABC):
         support = self._require(Capability.GRAPH_SHORTEST_PATHS)
         self._check_direction(direction)
         self._check_depth(max_depth, "max_depth", minimum=0)
-        _check_int(max_paths, "max_paths", 1, 10_000)
-        types, kinds = _link_types(link_types), _kinds(via_kinds)
+        admission.checked_int(max_paths, "max_paths", 1, 10_000)
+        types = admission.link_types(link_types)
+        kinds = admission.kinds(via_kinds, "via_kinds")
         source, target = self._get_both(source_id, target_id)
         if support is Support.NATIVE:
             return self._native_shortest_paths(
@@ -592,9 +633,10 @@ class CaseStore(ABC):
             ValidationFailed: neither entities nor a case given, or a naive datetime.
         """
         support = self._require(Capability.TIMELINE)
-        bounds = [_utc_bound(bound) for bound in (start, end)]
-        ids = list(dict.fromkeys(_ids(entity_ids)))
+        bounds = [_utc_bound(bound, name) for bound, name in ((start, "start"), (end, "end"))]
+        ids = list(dict.fromkeys(admission.record_ids(entity_ids, "entity_ids")))
         if case_id is not None:
+            admission.record_id(case_id, "case_id")
             case = self.get(Case, case_id)
             ids.extend(m.entity_id for m in case.members if m.entity_id not in ids)
         elif not ids:
@@ -635,7 +677,12 @@ class CaseStore(ABC):
                 already committed stay, the failing batch is not written.
         """
         self._require(Capability.BULK_UPSERT)
-        _check_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        admission.checked_int(batch_size, "batch_size", 1, MAX_BATCH_SIZE)
+        if on_batch is not None and not callable(on_batch):
+            raise ValidationFailed("on_batch must be a function taking a BulkReport")
+        candidate: object = records
+        if not isinstance(candidate, Iterable) or isinstance(candidate, str | bytes | Record):
+            raise ValidationFailed("upsert_many takes an iterable of records")
         totals = BulkReport()
 
         def written(report: BulkReport) -> None:
@@ -673,20 +720,33 @@ class CaseStore(ABC):
             pipeline.drain()
         return totals
 
-    def export(self, record_types: Iterable[RecordType] | None = None) -> Iterator[Record]:
+    def export(
+        self,
+        record_types: Iterable[RecordType] | None = None,
+        *,
+        on_unreadable: Callable[[UnreadableRecord], None] | None = None,
+    ) -> Iterator[Record]:
         """Stream every stored record: entities, links, cases, reports, exhibits, each by id.
 
         Unsupported record types are skipped when ``record_types`` is not given. Whether the
         stream is one consistent snapshot while others write depends on the adapter (see
-        :meth:`_export_many`); the in-memory and SQL adapters give one.
+        :meth:`_export_many`); the in-memory and SQL adapters give one. A stored record that is
+        not a valid record never stops the export: it is left out, logged as a warning on the
+        ``caseport`` logger and passed to ``on_unreadable``; without ``on_unreadable``, the
+        export raises :class:`UnreadableRecords` naming them after the last readable record.
 
         Raises:
             ValidationFailed: an unknown record type is asked for.
             NotSupported: an unsupported record type is asked for.
+            UnreadableRecords: records were left out and no ``on_unreadable`` was given.
         """
         self._require(Capability.BULK_EXPORT)
+        if on_unreadable is not None and not callable(on_unreadable):
+            raise ValidationFailed("on_unreadable must be a function taking an UnreadableRecord")
         wanted = list(RecordType)
         if record_types is not None:
+            if isinstance(record_types, str) or not isinstance(record_types, Iterable):
+                raise ValidationFailed("record_types must be a list of record types")
             wanted = [_record_type(value) for value in record_types]
         chosen = []
         for record_type in RecordType:
@@ -698,7 +758,23 @@ class CaseStore(ABC):
                     continue
                 self._require(capability)
             chosen.append(record_type)
-        yield from self._export_many(chosen)
+        left_out: list[tuple[str, str]] = []
+        for item in self._export_many(chosen):
+            if isinstance(item, UnreadableRecord):
+                _log.warning(
+                    "export left out the stored %s %r: %s",
+                    item.record_type.value,
+                    item.record_id,
+                    item.reason,
+                )
+                if on_unreadable is None:
+                    left_out.append((item.record_type.value, item.record_id))
+                else:
+                    on_unreadable(item)
+                continue
+            yield item
+        if left_out:
+            raise UnreadableRecords(tuple(left_out))
 
     # ------------------------------------------------------------------ lifecycle
 
@@ -729,11 +805,7 @@ class CaseStore(ABC):
         return expand
 
     def _checked_record(self, record: R) -> R:
-        # Callers without type checking may pass dicts or other models; refuse them clearly.
-        candidate: object = record
-        if not isinstance(candidate, Record) or not hasattr(candidate, "RECORD_TYPE"):
-            raise ValidationFailed(f"expected a caseport record, got {type(candidate).__name__}")
-        return record
+        return admission.admitted_record(record)
 
     def _stamp_new(self, record: R) -> R:
         if record.created_at is not None and record.updated_at is not None:
@@ -794,6 +866,8 @@ class CaseStore(ABC):
                 unstamped.setdefault(record_type, []).append(record_id)
         for record_type, ids in unstamped.items():
             for record_id, stored in self._fetch(record_type, ids).items():
+                if isinstance(stored, UnreadableRecord):
+                    continue  # its creation time is lost with it: the repair is stamped now
                 key = (record_type, record_id)
                 record = records[key]
                 records[key] = record.model_copy(
@@ -805,8 +879,7 @@ class CaseStore(ABC):
 
     @staticmethod
     def _check_page_size(page_size: object) -> None:
-        if not isinstance(page_size, int) or not 1 <= page_size <= 1_000:
-            raise ValidationFailed("page_size must be between 1 and 1000")
+        admission.checked_int(page_size, "page_size", 1, 1_000)
 
     @staticmethod
     def _check_direction(direction: str) -> None:
@@ -815,8 +888,7 @@ class CaseStore(ABC):
 
     @staticmethod
     def _check_depth(depth: object, name: str, *, minimum: int) -> None:
-        if not isinstance(depth, int) or not minimum <= depth <= MAX_DEPTH:
-            raise ValidationFailed(f"{name} must be between {minimum} and {MAX_DEPTH}")
+        admission.checked_int(depth, name, minimum, MAX_DEPTH)
 
     @staticmethod
     def _typed_position(position: SortPosition, order_by: tuple[OrderKey, ...]) -> SortPosition:
@@ -838,39 +910,8 @@ class CaseStore(ABC):
         return position
 
 
-def _check_int(value: object, name: str, low: int, high: int) -> None:
-    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
-        raise ValidationFailed(f"{name} must be a whole number from {low} to {high}")
-
-
-def _ids(values: Iterable[str]) -> Iterable[str]:
-    """Refuse a bare string where ids are expected (it would iterate character by character)."""
-    if isinstance(values, str):
-        raise ValidationFailed("give ids as a list, not a single string")
-    return values
-
-
-def _link_types(values: Iterable[str] | None) -> frozenset[str] | None:
-    if values is None:
-        return None
-    if isinstance(values, str):
-        return frozenset([values])
-    return frozenset(values)
-
-
-def _kinds(values: Iterable[EntityKind | str] | None) -> frozenset[EntityKind] | None:
-    if values is None:
-        return None
-    if isinstance(values, str):
-        values = [values]
-    try:
-        return frozenset(EntityKind(value) for value in values)
-    except ValueError:
-        known = ", ".join(kind.value for kind in EntityKind)
-        raise ValidationFailed(f"unknown entity kind; use {known}") from None
-
-
-def _utc_bound(bound: datetime | None) -> datetime | None:
+def _utc_bound(value: object, name: str) -> datetime | None:
+    bound = admission.optional_datetime(value, name)
     if bound is None:
         return None
     if bound.tzinfo is None:
@@ -980,10 +1021,17 @@ class AsyncCaseStore:
         return await asyncio.to_thread(lambda: self._store.upsert_many(records, **options))
 
     async def export(
-        self, record_types: Iterable[RecordType] | None = None, *, chunk: int = 1_000
+        self,
+        record_types: Iterable[RecordType] | None = None,
+        *,
+        chunk: int = 1_000,
+        on_unreadable: Callable[[UnreadableRecord], None] | None = None,
     ) -> AsyncIterator[Record]:
-        """See :meth:`CaseStore.export`; records arrive in chunks read on the worker thread."""
-        iterator = self._store.export(record_types)
+        """See :meth:`CaseStore.export`; records arrive in chunks read on the worker thread.
+
+        ``on_unreadable`` is called on the worker thread.
+        """
+        iterator = self._store.export(record_types, on_unreadable=on_unreadable)
         while rows := await asyncio.to_thread(lambda: list(itertools.islice(iterator, chunk))):
             for row in rows:
                 yield row

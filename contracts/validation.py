@@ -51,8 +51,13 @@ def as_validation_failed(exc: ValidationError, what: str) -> ValidationFailed:
 
 
 def validated(build: Callable[[], T], what: str) -> T:
-    """Call ``build`` and translate a pydantic ``ValidationError`` into ``ValidationFailed``."""
+    """Call ``build`` and translate a pydantic ``ValidationError`` into ``ValidationFailed``.
+
+    The ``ValidationError`` is not chained: it holds the refused values, which may be personal
+    data, and a chained cause reaches every traceback and ``logger.exception``.
+    """
     try:
         return build()
     except ValidationError as exc:
-        raise as_validation_failed(exc, what) from exc
+        failure = as_validation_failed(exc, what)
+    raise failure  # outside the handler, so neither __cause__ nor __context__ holds the input

@@ -17,8 +17,16 @@ from contracts.evaluation import text_terms
 from contracts.models.common import Record
 from contracts.models.entities import Entity
 from contracts.models.records import parse_record
+from contracts.results import UnreadableRecord
 
-__all__ = ["PRIMARY_KEY", "action_parameters", "decode_object", "selected_properties"]
+__all__ = [
+    "PRIMARY_KEY",
+    "action_parameters",
+    "decode_object",
+    "read_object",
+    "readable",
+    "selected_properties",
+]
 
 PRIMARY_KEY = "__primaryKey"
 
@@ -75,3 +83,29 @@ def decode_object(layout: RecordLayout, obj: dict[str, Any]) -> Record:
                 f"{record.version}; the object was changed outside caseport"
             )
     return record
+
+
+def read_object(layout: RecordLayout, obj: dict[str, Any]) -> Record | UnreadableRecord:
+    """The record ``obj`` holds, or an :class:`UnreadableRecord` saying why it holds none.
+
+    For reads that must go on past one damaged object: exports, and the reads that let a valid
+    record be written over it.
+    """
+    try:
+        return decode_object(layout, obj)
+    except UpstreamContractError as exc:
+        key = obj.get(PRIMARY_KEY, obj.get(layout.primary_key))
+        return UnreadableRecord(
+            record_type=layout.record_type, record_id=str(key)[:200], reason=str(exc)
+        )
+
+
+def readable(found: Record | UnreadableRecord | None) -> Record | None:
+    """``found`` itself, unless it is unreadable.
+
+    Raises:
+        UpstreamContractError: ``found`` is an :class:`UnreadableRecord`.
+    """
+    if isinstance(found, UnreadableRecord):
+        raise UpstreamContractError(found.reason)
+    return found

@@ -21,10 +21,11 @@ from typing import Final
 
 from adapters.foundry.mapping import RecordLayout
 from contracts.models.common import Record
+from contracts.results import UnreadableRecord
 
 __all__ = ["partitioned_export", "split_keys"]
 
-RangeReader = Callable[[RecordLayout, str | None, str | None], Iterator[Record]]
+RangeReader = Callable[[RecordLayout, str | None, str | None], Iterator[Record | UnreadableRecord]]
 """Reads every record with ``low <= id < high`` in id order (``None``: open end)."""
 
 _DIGITS: Final = 6
@@ -87,7 +88,7 @@ def partitioned_export(
     bounds: tuple[str, str] | None,
     page_size: int,
     total: int | None = None,
-) -> Iterator[Record]:
+) -> Iterator[Record | UnreadableRecord]:
     """Every record of ``layout``'s type in id order, ``workers`` ranges read at a time.
 
     ``bounds`` are the smallest and largest id (``None`` when the type is empty) and ``total``

@@ -15,8 +15,9 @@ from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.models.records import RECORD_CLASSES
+from contracts.results import UnreadableRecord
 
-__all__ = ["decode", "decode_entity", "decode_link", "encode_body"]
+__all__ = ["decode", "decode_entity", "decode_link", "encode_body", "read_body"]
 
 
 def encode_body(record: Record) -> str:
@@ -34,9 +35,22 @@ def decode(record_type: RecordType, body: str) -> Record:
     try:
         return RECORD_CLASSES[record_type].model_validate_json(body)
     except ValidationError as exc:
-        raise UpstreamContractError(
-            f"a stored {record_type.value} is not a valid record ({exc.error_count()} problems)"
-        ) from exc
+        problem = _problem(record_type, exc)
+    raise UpstreamContractError(problem)  # unchained: pydantic's error repeats the stored data
+
+
+def read_body(record_type: RecordType, record_id: str, body: str) -> Record | UnreadableRecord:
+    """The record stored as ``body``, or an :class:`UnreadableRecord` naming ``record_id``."""
+    try:
+        return RECORD_CLASSES[record_type].model_validate_json(body)
+    except ValidationError as exc:
+        return UnreadableRecord(
+            record_type=record_type, record_id=record_id, reason=_problem(record_type, exc)
+        )
+
+
+def _problem(record_type: RecordType, exc: ValidationError) -> str:
+    return f"a stored {record_type.value} is not a valid record ({exc.error_count()} problems)"
 
 
 def decode_entity(body: str) -> Entity:

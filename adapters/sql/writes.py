@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Final, overload
 
-from adapters.sql.codec import decode, encode_body
+from adapters.sql.codec import decode, encode_body, read_body
 from adapters.sql.dialects import Dialect
 from adapters.sql.engine import Row, Session
 from adapters.sql.schema import (
@@ -272,9 +272,12 @@ def _plan(session: Session, record_type: RecordType, group: list[Encoded]) -> _P
         stored = existing.get(encoded.record.id)
         if stored is None:
             plan.creates.append(encoded)
-        elif stored[2] == encoded.body or decode(record_type, str(stored[2])) == encoded.record:
+        elif stored[2] == encoded.body or (
+            read_body(record_type, encoded.record.id, str(stored[2])) == encoded.record
+        ):
             # Equal models may serialise differently (1 and 1.0, or a body stored in the full
-            # form by an earlier version); the stored one is kept.
+            # form by an earlier version); the stored one is kept. A stored body that is not a
+            # valid record is never equal: writing over it repairs it.
             plan.unchanged += 1
         else:
             plan.updates.append((int(stored[1]), encoded))

@@ -7,6 +7,7 @@ from typing import ClassVar, Literal, Self
 from pydantic import Field, model_validator
 
 from contracts.models._fields import (
+    INT64_MAX,
     MAX_LIST_ITEMS,
     Name,
     RecordId,
@@ -49,7 +50,7 @@ class Exhibit(Record):
     storage_location: Name | None = None
     content_hash: Sha256Hex | None = None
     media_type: Name | None = None
-    size_bytes: int | None = Field(default=None, ge=0, strict=True)
+    size_bytes: int | None = Field(default=None, ge=0, le=INT64_MAX, strict=True)
     custody: tuple[CustodyEvent, ...] = Field(default=(), max_length=MAX_LIST_ITEMS * 50)
 
     def with_custody(self, event: CustodyEvent) -> Self:

@@ -7,7 +7,7 @@ capability is unsupported without changing the adapter under test.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pytest
@@ -22,7 +22,7 @@ from contracts.models.exhibits import Exhibit
 from contracts.models.intelligence import IntelligenceReport
 from contracts.paging import SortPosition
 from contracts.query import And, Eq, Filter, Not, OrderKey, SearchQuery, Text
-from contracts.results import AdapterInfo, BulkReport, Direction, Hop, Path
+from contracts.results import AdapterInfo, BulkReport, Direction, Hop, Path, UnreadableRecord
 from contracts.store import CaseStore
 
 
@@ -39,7 +39,9 @@ class _Delegating(CaseStore):
     def _insert(self, record: Record) -> Record | None:
         return self._inner._insert(record)
 
-    def _fetch(self, record_type: RecordType, ids: Sequence[str]) -> dict[str, Record]:
+    def _fetch(
+        self, record_type: RecordType, ids: Sequence[str]
+    ) -> Mapping[str, Record | UnreadableRecord]:
         return self._inner._fetch(record_type, ids)
 
     def _replace(self, record: Record, expected_version: int) -> None:
@@ -69,7 +71,7 @@ class _Delegating(CaseStore):
     def _write_batch(self, records: Sequence[Record]) -> BulkReport:
         return self._inner._write_batch(records)
 
-    def _export(self, record_type: RecordType) -> Iterator[Record]:
+    def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
         return self._inner._export(record_type)
 
 

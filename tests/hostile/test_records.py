@@ -1,0 +1,170 @@
+"""Records and arguments built or passed around validation are refused at the layer's door.
+
+Each test does the hostile thing on every backend and checks three things: the typed error,
+the store unchanged, and a whole-store export that still succeeds.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+import pytest
+
+from contracts.errors import CaseportError, ValidationFailed
+from contracts.models import Entity, EntityKind, Exhibit, Link, PersonFields
+from contracts.models.common import Markings, Record
+from contracts.store import CaseStore
+
+
+def _person(record_id: str = "p-1", label: str = "Ann Lee") -> Entity:
+    return Entity(
+        id=record_id,
+        kind=EntityKind.PERSON,
+        subtype="person",
+        label=label,
+        person=PersonFields(family_name=label.split()[-1]),
+    )
+
+
+def _filled(store: CaseStore) -> list[Record]:
+    store.create(_person("p-1", "Ann Lee"))
+    store.create(_person("p-2", "Bo Tan"))
+    store.create(Link(id="l-1", type="KNOWS", source_id="p-1", target_id="p-2"))
+    return list(store.export())
+
+
+def _assert_unchanged(store: CaseStore, before: list[Record]) -> None:
+    assert list(store.export()) == before
+
+
+_BUILT_AROUND_VALIDATION: dict[str, Callable[[Entity], Record]] = {
+    "bad id by copy": lambda e: e.model_copy(update={"id": "bad id"}),
+    "NUL by copy": lambda e: e.model_copy(update={"label": "a\x00b"}),
+    "lone surrogate by copy": lambda e: e.model_copy(update={"label": "a\ud800"}),
+    "NaN property by copy": lambda e: e.model_copy(update={"properties": {"x": math.nan}}),
+    "huge int property by copy": lambda e: e.model_copy(update={"properties": {"x": 10**30}}),
+    "unknown kind by copy": lambda e: e.model_copy(update={"kind": "ALIEN"}),
+    "float version by copy": lambda e: e.model_copy(update={"version": 1.0}),
+    "version past int64 by copy": lambda e: e.model_copy(update={"version": 2**63}),
+    "bad markings inside": lambda e: e.model_copy(
+        update={"markings": Markings.model_construct(classification="BOGUS")}
+    ),
+    "constructed with bad id": lambda e: Entity.model_construct(**{**dict(e), "id": "../../etc"}),
+    "constructed without a kind": lambda e: Entity.model_construct(
+        id="p-9", subtype="person", label="x"
+    ),
+    "constructed with an object inside": lambda e: e.model_copy(
+        update={"properties": {"x": object()}}
+    ),
+}
+
+
+@pytest.mark.parametrize("build", _BUILT_AROUND_VALIDATION.values(), ids=_BUILT_AROUND_VALIDATION)
+def test_a_record_built_around_validation_is_refused_by_every_write(
+    store: CaseStore, build: Callable[[Entity], Record]
+) -> None:
+    before = _filled(store)
+    fresh = build(_person("p-3", "Cy Roe"))
+    over = build(store.get(Entity, "p-1"))
+    with pytest.raises(ValidationFailed):
+        store.create(fresh)
+    with pytest.raises(ValidationFailed):
+        store.upsert_many([_person("p-4", "Di Ho"), fresh])
+    with pytest.raises(ValidationFailed):
+        store.update(over, expected_version=1)
+    _assert_unchanged(store, before)
+
+
+def test_an_exhibit_with_an_unbounded_integer_is_refused(store: CaseStore) -> None:
+    before = _filled(store)
+    exhibit = Exhibit(id="x-1", reference="EXH/1", description="a phone")
+    huge = exhibit.model_copy(update={"size_bytes": 10**5000})
+    with pytest.raises(ValidationFailed):
+        store.create(huge)
+    with pytest.raises(ValidationFailed):
+        store.upsert_many([huge])
+    _assert_unchanged(store, before)
+
+
+@pytest.mark.parametrize("version", [1.0, True, 0, -1, 2**63 - 1, 2**63, "1", None])
+def test_an_expected_version_that_is_not_a_whole_stored_version_is_refused(
+    store: CaseStore, version: Any
+) -> None:
+    before = _filled(store)
+    changed = store.get(Entity, "p-1").revise(label="Ann Leigh")
+    with pytest.raises(ValidationFailed, match="expected_version"):
+        store.update(changed, expected_version=version)
+    _assert_unchanged(store, before)
+    assert store.update(changed, expected_version=1).version == 2
+
+
+_WRONG_CALLS: dict[str, Callable[[CaseStore], object]] = {
+    "get with a type name": lambda s: s.get("entity", "p-1"),  # type: ignore[arg-type]
+    "get with an int id": lambda s: s.get(Entity, 5),  # type: ignore[arg-type]
+    "get_many with an int id": lambda s: s.get_many(Entity, [5]),  # type: ignore[list-item]
+    "get_many with None": lambda s: s.get_many(Entity, None),  # type: ignore[arg-type]
+    "get_many with bytes": lambda s: s.get_many(Entity, b"p-1"),  # type: ignore[arg-type]
+    "list with a dict": lambda s: s.list_records(dict),  # type: ignore[type-var]
+    "list with a bool page size": lambda s: s.list_records(Entity, page_size=True),
+    "list with an int cursor": lambda s: s.list_records(Entity, cursor=5),  # type: ignore[arg-type]
+    "search with a dict": lambda s: s.search({"filter": None}),  # type: ignore[arg-type]
+    "create a dict": lambda s: s.create({"id": "p-5"}),  # type: ignore[type-var]
+    "upsert a record": lambda s: list(s.upsert_many(_person())),  # type: ignore[call-overload]
+    "upsert with a bool batch": lambda s: s.upsert_many([_person()], batch_size=True),
+    "upsert with a string callback": lambda s: s.upsert_many([], on_batch="x"),  # type: ignore[arg-type]
+    "expand an int": lambda s: s.expand(5),  # type: ignore[arg-type]
+    "expand with int link types": lambda s: s.expand("p-1", link_types=[1]),  # type: ignore[list-item]
+    "expand with unknown kinds": lambda s: s.expand("p-1", neighbour_kinds=["ALIEN"]),  # type: ignore[list-item]
+    "expand with unhashable kinds": lambda s: s.expand("p-1", neighbour_kinds=[[1]]),  # type: ignore[list-item]
+    "neighbourhood with a bool depth": lambda s: s.neighbourhood("p-1", depth=True),
+    "neighbourhood with a float limit": lambda s: s.neighbourhood("p-1", max_entities=1.5),  # type: ignore[arg-type]
+    "paths with an int target": lambda s: s.shortest_paths("p-1", 2),  # type: ignore[arg-type]
+    "paths with a bool max": lambda s: s.shortest_paths("p-1", "p-2", max_paths=True),
+    "timeline with a text start": lambda s: s.timeline(entity_ids=["p-1"], start="2024"),  # type: ignore[arg-type]
+    "timeline with an int case": lambda s: s.timeline(case_id=5),  # type: ignore[arg-type]
+    "timeline with a string of ids": lambda s: s.timeline(entity_ids="p-1"),
+    "export a string": lambda s: list(s.export("entity")),  # type: ignore[arg-type]
+    "export with a bad callback": lambda s: list(s.export(on_unreadable=3)),  # type: ignore[arg-type]
+}
+
+
+@pytest.mark.parametrize("call", _WRONG_CALLS.values(), ids=_WRONG_CALLS)
+def test_an_argument_of_the_wrong_type_is_a_validation_error(
+    store: CaseStore, call: Callable[[CaseStore], object]
+) -> None:
+    before = _filled(store)
+    with pytest.raises(ValidationFailed) as refused:
+        call(store)
+    assert "SELECT" not in str(refused.value).upper()
+    _assert_unchanged(store, before)
+
+
+def test_a_valid_record_of_a_subclass_is_stored_as_its_contract_class(store: CaseStore) -> None:
+    class Tagged(Entity):
+        def shout(self) -> str:
+            return self.label.upper()
+
+    tagged = Tagged(id="p-7", kind=EntityKind.PERSON, subtype="person", label="Ed Fox")
+    stored = store.create(tagged)
+    assert type(stored) is Entity
+    assert store.get(Entity, "p-7") == stored
+    assert [record.id for record in store.export()] == ["p-7"]
+
+
+def test_refusals_name_the_field_but_never_the_value_nor_chain_it(store: CaseStore) -> None:
+    marker = "CANARY-PERSONAL-7f3a"
+    bad = _person().model_copy(update={"label": marker + "\x00"})
+    with pytest.raises(ValidationFailed) as refused:
+        store.create(bad)
+    seen: list[BaseException] = []
+    error: BaseException | None = refused.value
+    while error is not None and error not in seen:
+        seen.append(error)
+        error = error.__cause__ or error.__context__
+    assert "label" in str(refused.value)
+    for link in seen:
+        assert marker not in str(link)
+        assert marker not in repr(link)
+        assert isinstance(link, CaseportError)

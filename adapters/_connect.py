@@ -1,56 +1,223 @@
-"""Turning a URL, or the configuration, into a store."""
+"""Turning a URL, or the configuration, into a store.
+
+This is the layer's door, so the checks every adapter relies on happen here, before any
+adapter code runs: a store URL is a ``scheme://`` URL of bounded length, it carries no secret
+(no ``user:password@``, no ``password=``/``token=``/``sslpassword=``... in its query, no
+``#fragment``), only schemes that take a user name get one, its port is a number, and its
+option names are names. No message repeats a rejected value or the raw URL: they show a
+redacted form (:func:`redact_url`) or describe what is wrong.
+"""
 
 from __future__ import annotations
 
-from urllib.parse import parse_qsl, urlsplit
+import re
+from collections.abc import Mapping
+from typing import Final
+from urllib.parse import parse_qsl, unquote, urlsplit
 
-from adapters._registry import resolve
+from adapters._options import is_option_name, is_secret_name, option_label
+from adapters._registry import BUILTIN_ADAPTERS, AdapterFactory, known_schemes, resolve
 from adapters.config import load_settings
 from contracts.errors import CaseportError, ConfigurationError
 from contracts.store import CaseStore
 
 __all__ = ["connect", "redact_url", "split_url"]
 
-_SECRET_KEYS = frozenset({"password", "token", "secret", "client_secret", "api_key"})
+MAX_URL_LENGTH: Final = 8192
+"""Longest store URL accepted; longer ones are refused unread."""
+_MAX_OPTIONS: Final = 200
+_SHOWN: Final = 200
+"""Characters of a redacted URL shown in a message."""
+_SCHEME: Final = re.compile(r"([A-Za-z][A-Za-z0-9+.-]{0,31}):", re.ASCII)
+_CONTROL: Final = re.compile(r"[\x00-\x1f\x7f]")
+# Schemes whose path is a file name, which may hold ':' and '@' of its own.
+_FILE_SCHEMES: Final = frozenset({"sqlite"})
 
 
-def split_url(url: str) -> tuple[str, dict[str, str]]:
-    """The scheme of ``url`` and its query parameters as options.
+def _scheme_and_rest(url: str) -> tuple[str | None, str]:
+    match = _SCHEME.match(url)
+    if match is None:
+        return None, url
+    return match.group(1).lower(), url[match.end() :]
 
-    Raises:
-        ConfigurationError: the URL is malformed, has no scheme, repeats a query parameter or
-            carries a secret.
+
+def _userinfo(url: str) -> tuple[int, int] | None:
+    """Where a ``user[:password]`` part sits in ``url``, as lenient parsers would find it.
+
+    Malformed forms count too (``postgresql:/user:pw@db/x``, ``sqlite://admin:pw@/x.db``):
+    libpq and other tools read them, so they must not slip past. Returns the span of the
+    user information (without the ``@``), or ``None``.
     """
-    if "://" not in url:
-        raise ConfigurationError(
-            f"{url[:200]!r} is not a store URL; expected e.g. memory:// or sqlite:///file.db"
-        )
-    try:
-        parts = urlsplit(url)
-    except ValueError as exc:
-        raise ConfigurationError(f"malformed store URL: {exc}") from None
-    options: dict[str, str] = {}
-    for key, value in parse_qsl(parts.query, keep_blank_values=True):
-        if key in options:
-            raise ConfigurationError(f"option {key!r} is given twice in the URL")
-        if key.lower() in _SECRET_KEYS:
-            raise ConfigurationError(
-                f"secrets such as {key!r} must not travel in a URL; set them in the environment"
-            )
-        options[key] = value
-    return parts.scheme.lower(), options
+    scheme, rest = _scheme_and_rest(url)
+    if scheme is None:
+        return None
+    start = len(url) - len(rest)
+    slashes = len(rest) - len(rest.lstrip("/"))
+    start += min(slashes, 3) if scheme in _FILE_SCHEMES else slashes
+    head = url[start:]
+    for mark in "?#":
+        head = head.split(mark, 1)[0]
+    if "@" not in head:
+        return None
+    candidate = head.rpartition("@")[0]
+    if scheme in _FILE_SCHEMES and "/" in candidate:
+        return None  # an '@' inside a file name, after the first directory
+    return start, start + len(candidate)
+
+
+def _password_span(url: str) -> tuple[int, int] | None:
+    """The span of a ``user:password`` part of ``url`` (without the ``@``), or ``None``."""
+    span = _userinfo(url)
+    if span is not None and ":" in url[span[0] : span[1]]:
+        return span
+    # A bare "user:password@host", with no scheme://, reads as scheme "user" to the above.
+    head = re.split(r"[/?#]", url, maxsplit=1)[0]
+    if "@" in head and ":" in head.rpartition("@")[0]:
+        return 0, head.rindex("@")
+    return None
+
+
+def _shorten(text: str) -> str:
+    return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
 
 def redact_url(url: str) -> str:
-    """``url`` with any password replaced by ``***``, safe to print or log."""
+    """``url`` safe to print or log: passwords and secret query values become ``***``.
+
+    Works on malformed URLs too (``postgresql:/user:pw@db/x``). Something that is not a URL at
+    all is described rather than shown, since it may be a secret pasted in the wrong place.
+    """
+    if not isinstance(url, str):
+        return f"<not a URL: {type(url).__name__}>"
+    if _CONTROL.search(url):
+        url = _CONTROL.sub("?", url)
+    scheme, _ = _scheme_and_rest(url)
+    if scheme is None:
+        return f"<not a URL, {len(url)} characters>"
+    span = _password_span(url)
+    if span is not None:
+        start, end = span
+        user = url[start:end].partition(":")[0]
+        url = url[:start] + f"{user}:***" + url[end:]
+    base, hash_mark, _ = url.partition("#")
+    base, question, query = base.partition("?")
+    if query:
+        pieces = []
+        for piece in query.split("&"):
+            key, equals, _ = piece.partition("=")
+            secret = is_secret_name(unquote(key))
+            pieces.append(f"{key}=***" if secret and equals else piece)
+        query = "&".join(pieces)
+    return base + question + query + ("#***" if hash_mark else "")
+
+
+def _secret_hint(scheme: str | None) -> str:
+    if scheme == "postgresql":
+        return (
+            "give only the user name (postgresql://USER@HOST/DB) and put the password in the "
+            "PGPASSWORD environment variable or a .pgpass file, which libpq reads"
+        )
+    if scheme is not None and scheme.startswith("foundry"):
+        return (
+            "set CASEPORT_FOUNDRY_TOKEN, or CASEPORT_FOUNDRY_CLIENT_ID and "
+            "CASEPORT_FOUNDRY_CLIENT_SECRET, in the environment"
+        )
+    return "keep secrets in the environment or a file the adapter reads"
+
+
+def _not_a_url(url: str) -> ConfigurationError:
+    """Why ``url`` is not a store URL, without repeating it (it may be a secret)."""
+    scheme, _ = _scheme_and_rest(url)
+    what = f"the store URL given ({len(url)} characters) is not a store URL"
+    if scheme is not None and scheme in known_schemes():
+        advice = f"{scheme}: must be followed by two slashes, as in {scheme}://..."
+    elif "=" in url and "://" not in url:
+        advice = (
+            "it looks like a libpq key=value connection string; write "
+            "postgresql://USER@HOST/DB?OPTION=VALUE instead"
+        )
+    elif url.lower().endswith((".db", ".sqlite", ".sqlite3")):
+        advice = "a SQLite file is written sqlite:///relative/path.db or sqlite:////abs/path.db"
+    else:
+        advice = "expected e.g. memory://, sqlite:///file.db or postgresql://USER@HOST/DB"
+    if _password_span(url) is not None:
+        advice += (
+            "; it also seems to hold a password, which never belongs in a URL: "
+            + _secret_hint(scheme)
+        )
+    return ConfigurationError(f"{what}; {advice}")
+
+
+def split_url(url: str) -> tuple[str, dict[str, str]]:
+    """The scheme of ``url`` and its query parameters as options, once the URL is checked.
+
+    Raises:
+        ConfigurationError: not a ``scheme://`` URL, too long, malformed, a password anywhere
+            (user information or a secret query key such as ``password``, ``sslpassword``,
+            ``token``), a user name on a scheme that takes none, a fragment, a bad port, a
+            repeated option or an option name that is not a name. The message shows the URL
+            redacted, never as given.
+    """
+    if not isinstance(url, str):
+        raise ConfigurationError(f"a store URL must be a string, not {type(url).__name__}")
+    if len(url) > MAX_URL_LENGTH:
+        raise ConfigurationError(
+            f"the store URL is {len(url)} characters long; at most {MAX_URL_LENGTH} are accepted"
+        )
+    if _CONTROL.search(url):
+        raise ConfigurationError("the store URL contains control characters (tab, newline...)")
+    scheme, rest = _scheme_and_rest(url)
+    if _password_span(url) is not None:
+        shown = f" {_shorten(redact_url(url))}" if scheme is not None else ""
+        raise ConfigurationError(
+            f"the store URL{shown} carries a password; secrets never travel in URLs, which end "
+            f"up in logs, shell histories and process lists: {_secret_hint(scheme)}"
+        )
+    if scheme is None or not rest.startswith("//"):
+        raise _not_a_url(url)
+    shown = _shorten(redact_url(url))
     try:
         parts = urlsplit(url)
+        port = parts.port
     except ValueError:
-        return "<malformed URL>"
-    if parts.password is None:
-        return url
-    netloc = parts.netloc.replace(f":{parts.password}@", ":***@", 1)
-    return parts._replace(netloc=netloc).geturl()
+        # urllib's messages repeat the offending part of the URL.
+        raise ConfigurationError(
+            f"malformed store URL {shown}: check the host, the port (a number from 0 to 65535) "
+            "and any [IPv6] brackets"
+        ) from None
+    if port is not None and port > 65535:
+        raise ConfigurationError(f"the port of {shown} must be a number from 0 to 65535")
+    if "#" in url:
+        raise ConfigurationError(f"a store URL takes no #fragment: {shown}")
+    spec = BUILTIN_ADAPTERS.get(scheme)
+    if parts.username is not None and spec is not None and not spec.user_names:
+        raise ConfigurationError(
+            f"{scheme}:// URLs take no user name or password (got {shown}); {_secret_hint(scheme)}"
+        )
+    try:
+        pairs = parse_qsl(parts.query, keep_blank_values=True, max_num_fields=_MAX_OPTIONS)
+    except ValueError:
+        raise ConfigurationError(f"the store URL has more than {_MAX_OPTIONS} options") from None
+    options: dict[str, str] = {}
+    for key, value in pairs:
+        _check_option_name(key, scheme, "in the URL")
+        if key in options:
+            raise ConfigurationError(f"option {option_label(key)} is given twice in the URL")
+        options[key] = value
+    return scheme, options
+
+
+def _check_option_name(name: str, scheme: str, where: str) -> None:
+    if is_secret_name(name):
+        raise ConfigurationError(
+            f"secrets such as {option_label(name)} must not travel in a URL or in store "
+            f"options, which end up in logs: {_secret_hint(scheme)}"
+        )
+    if not is_option_name(name):
+        raise ConfigurationError(
+            f"an option {where} has a name of {len(name)} characters that is not a valid "
+            "option name (letters, digits, _ . -)"
+        )
 
 
 def connect(url: str | None = None, **options: str) -> CaseStore:
@@ -58,30 +225,44 @@ def connect(url: str | None = None, **options: str) -> CaseStore:
 
     Options are merged in this order, later ones winning: the URL's query string, then (when
     no URL is given) the configured options (``[store.options]`` in the file, then
-    ``CASEPORT_OPTION_*`` variables), then ``options``. Schemes: ``caseport info`` lists them.
+    ``CASEPORT_OPTION_*`` variables), then ``options``. Every option name is checked here and
+    every value by the adapter that reads it; secrets are refused wherever they come from.
+    Schemes: ``caseport info`` lists them.
 
     Raises:
-        ConfigurationError: unknown scheme, unknown option, missing dependency (the message
-            names the ``pip install`` command), unreadable configuration, or an adapter whose
-            factory fails unexpectedly.
+        ConfigurationError: a bad or secret-bearing URL or option, unknown scheme, unknown
+            option, missing dependency (the message names the ``pip install`` command),
+            unreadable configuration, or an adapter whose factory fails unexpectedly.
     """
     configured: dict[str, str] = {}
     if url is None:
         settings = load_settings()
         url = settings.url
         configured.update(settings.options)
-    scheme, merged = split_url(url)
+        try:
+            scheme, merged = split_url(url)
+        except ConfigurationError as exc:
+            raise ConfigurationError(f"{settings.source}: {exc}") from None
+    else:
+        scheme, merged = split_url(url)
     merged.update(configured)
     merged.update({key: str(value) for key, value in options.items()})
+    for name in set(configured) | set(options):
+        _check_option_name(name, scheme, "given")
     factory = resolve(scheme)
+    return _build(factory, scheme, url, merged)
+
+
+def _build(factory: AdapterFactory, scheme: str, url: str, options: Mapping[str, str]) -> CaseStore:
     try:
-        store = factory(url, merged)
+        store = factory(url, options)
     except CaseportError:
         raise
     except Exception as exc:
         # A third-party factory must not crash the caller with its own exception types.
         raise ConfigurationError(
-            f"the adapter for {scheme}:// failed to open the store: {type(exc).__name__}: {exc}"
+            f"the adapter for {scheme}:// failed to open the store: "
+            f"{type(exc).__name__}: {_shorten(str(exc))}"
         ) from exc
     if not isinstance(store, CaseStore):
         raise ConfigurationError(

@@ -45,11 +45,14 @@ class AdapterSpec:
         target: ``module:function`` of the factory, imported on first use.
         extra: the optional-dependency extra that provides its packages, if any.
         description: one line for ``caseport info`` and error messages.
+        user_names: whether its URLs may name a user (``postgresql://USER@HOST/DB``); a
+            password is never accepted in any URL.
     """
 
     target: str
     extra: str | None
     description: str
+    user_names: bool = False
 
 
 BUILTIN_ADAPTERS: Final[Mapping[str, AdapterSpec]] = MappingProxyType(
@@ -71,6 +74,7 @@ BUILTIN_ADAPTERS: Final[Mapping[str, AdapterSpec]] = MappingProxyType(
             "adapters.sql:from_url",
             "postgres",
             "PostgreSQL server, one schema per store (postgresql://user@host/db?schema=NAME)",
+            user_names=True,
         ),
         "sqlite": AdapterSpec(
             "adapters.sql:from_url",

@@ -12,11 +12,18 @@ import math
 import random
 import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
 from typing import Literal
 
-from contracts.errors import DeadlineExceeded, RateLimited, Unavailable, ValidationFailed
+from adapters._options import OptionReader
+from contracts.errors import (
+    ConfigurationError,
+    DeadlineExceeded,
+    RateLimited,
+    Unavailable,
+    ValidationFailed,
+)
 
 __all__ = ["FaultInjector", "FaultPlan", "Outcome"]
 
@@ -93,38 +100,50 @@ class FaultPlan:
         )
 
     @classmethod
-    def from_options(cls, options: Mapping[str, str]) -> FaultPlan:
+    def from_options(
+        cls, options: Mapping[str, str], operations: Collection[str] | None = None
+    ) -> FaultPlan:
         """Read a plan from URL-style options (``latency_ms``, ``failure_rate``, ``script``...).
 
+        ``latency_ms`` and ``jitter_ms`` are milliseconds up to an hour, the rates numbers
+        from 0 to 1, ``retry_after`` seconds up to an hour, ``seed`` a whole number,
+        ``script`` a comma-separated list of outcomes and ``operations`` a comma-separated
+        list of operation names (any name when ``operations`` is ``None``).
+
         Raises:
-            ValidationFailed: an option has a malformed value.
+            ConfigurationError: an option has a malformed or out-of-range value, named with
+                what it accepts (the value itself is never repeated).
         """
-
-        def number(name: str, scale: float = 1.0) -> float:
-            raw = options.get(name)
-            if raw is None:
-                return 0.0
-            try:
-                return float(raw) * scale
-            except ValueError:
-                raise ValidationFailed(f"option {name} must be a number, not {raw!r}") from None
-
-        script = tuple(part.strip() for part in options.get("script", "").split(",") if part)
-        operations = frozenset(p.strip() for p in options.get("operations", "").split(",") if p)
-        try:
-            seed = int(options.get("seed", "0"))
-        except ValueError:
-            raise ValidationFailed("option seed must be an integer") from None
+        read = OptionReader("memory", options)
+        max_ms = _MAX_SECONDS * 1000
+        script = [part.strip() for part in options.get("script", "").split(",") if part.strip()]
+        if not set(script) <= set(_OUTCOMES):
+            raise ConfigurationError(
+                "memory:// option script must be a comma-separated list of " + ", ".join(_OUTCOMES)
+            )
+        if operations is None:
+            chosen = frozenset(
+                p.strip() for p in options.get("operations", "").split(",") if p.strip()
+            )
+        else:
+            chosen = read.names("operations", operations)
+        rates = {
+            name: read.number(name, 0.0, 0.0, 1.0)
+            for name in ("failure_rate", "rate_limit_rate", "lost_reply_rate")
+        }
+        if sum(rates.values()) > 1.0:
+            raise ConfigurationError(
+                "memory:// options failure_rate, rate_limit_rate and lost_reply_rate must add "
+                "up to at most 1"
+            )
         return cls(
-            latency=number("latency_ms", 0.001),
-            jitter=number("jitter_ms", 0.001),
-            failure_rate=number("failure_rate"),
-            rate_limit_rate=number("rate_limit_rate"),
-            lost_reply_rate=number("lost_reply_rate"),
-            retry_after=number("retry_after") if "retry_after" in options else 1.0,
-            script=script,  # type: ignore[arg-type]
-            seed=seed,
-            operations=operations,
+            latency=read.number("latency_ms", 0.0, 0.0, max_ms, " milliseconds") / 1000,
+            jitter=read.number("jitter_ms", 0.0, 0.0, max_ms, " milliseconds") / 1000,
+            retry_after=read.number("retry_after", 1.0, 0.0, _MAX_SECONDS, " seconds"),
+            script=tuple(script),  # type: ignore[arg-type]
+            seed=read.whole("seed", 0, 0, 2**64 - 1),
+            operations=chosen,
+            **rates,
         )
 
 

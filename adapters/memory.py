@@ -14,7 +14,10 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path as FilePath
+from typing import Final
+from urllib.parse import urlsplit
 
+from adapters._options import refuse_unknown
 from adapters.faults import FaultInjector, FaultPlan
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
@@ -42,9 +45,28 @@ from contracts.results import (
 )
 from contracts.store import CaseStore
 
-__all__ = ["InMemoryCaseStore", "from_url"]
+__all__ = ["OPERATIONS", "InMemoryCaseStore", "from_url"]
 
 _VERSION = "0.1.0"
+
+OPERATIONS: Final = frozenset(
+    {"expand", "export", "fetch", "insert", "replace", "scan", "search", "write_batch"}
+)
+"""The primitives a fault plan can target with the ``operations`` option."""
+_OPTIONS: Final = frozenset(
+    {
+        "failure_rate",
+        "jitter_ms",
+        "latency_ms",
+        "load",
+        "lost_reply_rate",
+        "operations",
+        "rate_limit_rate",
+        "retry_after",
+        "script",
+        "seed",
+    }
+)
 
 
 class InMemoryCaseStore(CaseStore):
@@ -294,20 +316,18 @@ def from_url(url: str, options: Mapping[str, str]) -> InMemoryCaseStore:
     Options: ``load`` (a canonical JSON Lines file to start with) and the fault options of
     :meth:`FaultPlan.from_options` (``latency_ms``, ``jitter_ms``, ``failure_rate``,
     ``rate_limit_rate``, ``lost_reply_rate``, ``retry_after``, ``script``, ``seed``,
-    ``operations``).
+    ``operations``, the last naming operations among :data:`OPERATIONS`). The URL has no
+    host, path, user or password: ``memory://`` or ``memory://?OPTIONS``.
 
     Raises:
-        ConfigurationError: an unknown option or an unreadable file.
-        ValidationFailed: a malformed option value or record in the file.
+        ConfigurationError: a host or path in the URL, an unknown option, an option value out
+            of its range, or an unreadable file.
+        ValidationFailed: a malformed record in the file.
     """
-    known = {"load", "latency_ms", "jitter_ms", "failure_rate", "rate_limit_rate"}
-    known |= {"lost_reply_rate", "retry_after", "script", "seed", "operations"}
-    unknown = sorted(set(options) - known)
-    if unknown:
-        raise ConfigurationError(
-            f"unknown memory:// option {unknown[0]!r}; known: {', '.join(sorted(known))}"
-        )
-    plan = FaultPlan.from_options(options)
+    if urlsplit(url).netloc or urlsplit(url).path:
+        raise ConfigurationError("memory:// takes no host or path: memory:// or memory://?OPTIONS")
+    refuse_unknown("memory", options, _OPTIONS)
+    plan = FaultPlan.from_options(options, OPERATIONS)
     store = InMemoryCaseStore(faults=plan if plan.active else None)
     if "load" in options:
         # Faults start after loading, so the starting data is always complete.

@@ -29,6 +29,7 @@ from urllib.parse import parse_qsl, unquote
 
 import httpx
 
+from adapters._options import OptionReader
 from adapters.foundry.auth import TOKEN_PATH, StaticToken, TokenProvider
 from adapters.foundry.client import ClientSettings, FoundryClient
 from adapters.foundry.fake_ontology import (
@@ -770,25 +771,20 @@ def from_url(url: str, options: Mapping[str, str]) -> FoundryCaseStore:
     """
     name = url.split("://", 1)[1].split("?", 1)[0].strip("/") or "caseport"
     parsed = parse_options(options, "foundry+fake", _FAKE_OPTIONS)
-    extra = parsed.extra
-    try:
-        rates = FaultRates(
-            rate_limited=float(extra.get("rate_limit_rate", 0)),
-            unavailable=float(extra.get("unavailable_rate", 0)),
-            lost_reply=float(extra.get("lost_reply_rate", 0)),
-            dropped=float(extra.get("dropped_rate", 0)),
-            seed=int(extra.get("seed", 0)),
-        )
-        ttl = float(extra.get("page_token_ttl", 600))
-    except ValueError:
-        raise ConfigurationError("foundry+fake:// fault options must be numbers") from None
-    total = extra.get("total_count", "rotate")
-    if total not in ("number", "string", "missing", "rotate"):
-        raise ConfigurationError("total_count must be number, string, missing or rotate")
+    read = OptionReader("foundry+fake", parsed.extra)
+    rates = FaultRates(
+        rate_limited=read.number("rate_limit_rate", 0.0, 0.0, 1.0),
+        unavailable=read.number("unavailable_rate", 0.0, 0.0, 1.0),
+        lost_reply=read.number("lost_reply_rate", 0.0, 0.0, 1.0),
+        dropped=read.number("dropped_rate", 0.0, 0.0, 1.0),
+        seed=read.whole("seed", 0, 0, 2**64 - 1),
+    )
+    ttl = read.number("page_token_ttl", 600.0, 0.0, 86_400.0, " seconds")
+    total = read.choice("total_count", "rotate", ("number", "string", "missing", "rotate"))
     fake = FakeFoundry(
         mapping=load_mapping(parsed.mapping), ontology_name=name.split("/")[-1], rates=rates
     )
-    fake.ontology.short_pages = extra.get("short_pages", "false").lower() in ("1", "true", "yes")
+    fake.ontology.short_pages = read.flag("short_pages", False)
     fake.ontology.total_count = total
     fake.ontology.page_token_ttl = ttl
     return fake.store(settings=parsed.client, options=parsed.store)

@@ -231,9 +231,10 @@ def test_memory_url_without_fault_options_injects_nothing() -> None:
         pytest.param("script=ok,explode", id="unknown scripted outcome"),
     ],
 )
-def test_malformed_fault_option_is_a_validation_failure(query: str) -> None:
-    """A fault option with a bad value is refused with ValidationFailed."""
-    with pytest.raises(ValidationFailed):
+def test_malformed_fault_option_is_a_configuration_error(query: str) -> None:
+    """A fault option with a bad value is refused with ConfigurationError naming the option."""
+    name = query.split("=")[0]
+    with pytest.raises(ConfigurationError, match=name):
         connect(f"memory://?{query}")
 
 

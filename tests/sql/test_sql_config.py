@@ -135,29 +135,137 @@ def test_postgresql_schemas_keep_stores_apart() -> None:
     [
         ({"schema": "bad-name"}, "schema must be"),
         ({"schema": "pg_catalog"}, "schema must be"),
-        ({"pool_max": "0"}, "at least 1"),
-        ({"no_such_libpq_option": "1"}, "connection settings"),
+        ({"pool_max": "0"}, "pool_max must be a whole number from 1 to 1000"),
+        ({"pool_max": "10" * 20}, "pool_max must be a whole number from 1 to 1000"),
+        ({"pool_min": "5", "pool_max": "2"}, "pool_min must be a whole number from 1 to 2"),
+        ({"temporary": "maybe"}, "temporary must be true or false"),
+        ({"no_such_libpq_option": "1"}, "unknown postgresql:// option 'no_such_libpq_option'"),
+        ({"sslmod": "require"}, "did you mean 'sslmode'"),
+        ({"sslmode": "bogus"}, "sslmode must be one of disable, allow, prefer, require"),
+        ({"connect_timeout": "abc"}, "connect_timeout must be a whole number from 1 to 3600"),
+        ({"connect_timeout": "0"}, "connect_timeout must be a whole number from 1 to 3600"),
+        ({"connect_timeout": str(10**30)}, "connect_timeout must be a whole number"),
+        ({"port": "5432,99999"}, "port must be a whole number from 1 to 65535"),
+        ({"keepalives": "2"}, "keepalives must be one of 0, 1"),
+        ({"target_session_attrs": "any-old"}, "target_session_attrs must be one of"),
+        ({"replication": "database"}, "replication is not accepted"),
+        ({"sslkeylogfile": "/tmp/keys"}, "sslkeylogfile is not accepted"),
     ],
 )
-def test_bad_postgresql_options_are_refused(options: dict[str, str], message: str) -> None:
-    """Bad schema names, pool sizes and libpq options raise ConfigurationError."""
+def test_bad_postgresql_options_are_refused_before_connecting(
+    options: dict[str, str], message: str
+) -> None:
+    """Bad schema names, pool sizes and libpq values fail with ConfigurationError at once.
+
+    The URL points at a port nobody listens on: a value that slipped through would end in
+    Unavailable instead, so the check must happen before any connection is tried.
+    """
+    if SKIP_POSTGRES and "psycopg" in SKIP_POSTGRES:
+        pytest.skip(SKIP_POSTGRES)
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        adapters.connect("postgresql://postgres@127.0.0.1:1/nowhere", **options)
+    for value in options.values():
+        if len(value) > 3:
+            assert value not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "postgresql://postgres:hunter2@127.0.0.1:1/x",
+        "postgresql:/postgres:hunter2@127.0.0.1:1/x",
+        "postgresql://postgres@127.0.0.1:1/x?password=hunter2",
+        "postgresql://postgres@127.0.0.1:1/x?sslpassword=hunter2",
+        "postgresql://postgres@127.0.0.1:1/x?%70assword=hunter2",
+        "postgresql://postgres@127.0.0.1:1/x?oauth_client_secret=hunter2",
+        "postgresql://postgres@127.0.0.1:1/x?scram_client_key=hunter2",
+    ],
+)
+def test_a_postgresql_password_in_the_url_is_refused_and_pgpassword_named(url: str) -> None:
+    """A password in the URL is refused unshown, naming PGPASSWORD and .pgpass instead."""
+    with pytest.raises(ConfigurationError) as caught:
+        adapters.connect(url)
+    message = str(caught.value)
+    assert "hunter2" not in message
+    assert "PGPASSWORD" in message
+    assert ".pgpass" in message
+
+
+@pytest.mark.parametrize("name", ["password", "sslpassword", "oauth_client_secret"])
+def test_a_postgresql_password_given_as_an_option_is_refused(name: str) -> None:
+    """Keyword options and CASEPORT_OPTION_* are options too: no secret gets in that way."""
+    with pytest.raises(ConfigurationError, match="PGPASSWORD") as caught:
+        adapters.connect("postgresql://postgres@127.0.0.1:1/x", **{name: "hunter2"})
+    assert "hunter2" not in str(caught.value)
+
+
+def test_a_user_name_without_password_connects_and_pgpassword_is_read(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """postgresql://USER@HOST/DB works, the password (if any) coming from libpq's PGPASSWORD."""
     base = postgres_base_url()
     if base is None:
         pytest.skip(SKIP_POSTGRES)
-    with pytest.raises(ConfigurationError, match=message):
-        adapters.connect(base, **options)
-
-
-def test_the_description_never_shows_a_password() -> None:
-    """A password in the URL stays out of the store's description."""
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(SKIP_POSTGRES)
+    monkeypatch.setenv("PGPASSWORD", "hunter2")
     schema = f"sqlt_{uuid.uuid4().hex[:12]}"
-    url = with_schema(base.replace("://postgres@", "://postgres:hunter2@"), schema)
     try:
-        with adapters.connect(url) as store:
+        with adapters.connect(with_schema(base, schema)) as store:
+            store.create(Entity(id="p1", kind=EntityKind.PERSON, subtype="p", label="Kept"))
             assert "hunter2" not in store.info.backend
             assert "hunter2" not in repr(store)
+            assert [record.id for record in store.export()] == ["p1"]
     finally:
         drop_schema(base, schema)
+
+
+def test_options_win_over_the_same_libpq_parameter_in_the_url() -> None:
+    """A keyword option replaces the URL's own value, as for every other option."""
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip(SKIP_POSTGRES)
+    import psycopg
+
+    schema = f"sqlt_{uuid.uuid4().hex[:12]}"
+    url = with_schema(base, schema) + "&application_name=from_url"
+    try:
+        with adapters.connect(url, application_name="from_option") as store:
+            store.create(Entity(id="p1", kind=EntityKind.PERSON, subtype="p", label="Any"))
+            with psycopg.connect(base) as watcher:
+                names = {
+                    name
+                    for (name,) in watcher.execute(
+                        "SELECT application_name FROM pg_stat_activity WHERE datname = "
+                        "current_database()"
+                    )
+                }
+            assert "from_option" in names
+            assert "from_url" not in names
+    finally:
+        drop_schema(base, schema)
+
+
+@pytest.mark.parametrize(
+    ("value", "message"),
+    [
+        (str(10**30), "busy_timeout_ms must be a whole number from 0 to 3600000 milliseconds"),
+        ("-1", "busy_timeout_ms must be a whole number from 0 to 3600000"),
+        ("1_000", "busy_timeout_ms must be a whole number"),
+        ("1e3", "busy_timeout_ms must be a whole number"),
+        ("\u0661", "busy_timeout_ms must be a whole number"),
+    ],
+)
+def test_sqlite_busy_timeout_is_a_bounded_whole_number(
+    sqlite_url: str, value: str, message: str
+) -> None:
+    """busy_timeout_ms is ASCII digits within an hour; the value is not repeated."""
+    with pytest.raises(ConfigurationError, match=message) as caught:
+        adapters.connect(sqlite_url, busy_timeout_ms=value)
+    assert value not in str(caught.value)
+
+
+def test_sqlite_synchronous_is_one_of_its_levels_in_any_case(sqlite_url: str) -> None:
+    """The synchronous option takes off, normal, full or extra, in any case."""
+    with adapters.connect(sqlite_url, synchronous="NORMAL") as store:
+        assert store.info.kind == "embedded"
+    with pytest.raises(ConfigurationError, match="off, normal, full, extra"):
+        adapters.connect(sqlite_url, synchronous="sometimes-perhaps")

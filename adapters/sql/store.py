@@ -15,7 +15,7 @@ from typing import Final
 
 from adapters._connect import split_url
 from adapters.sql import graph
-from adapters.sql.codec import decode, decode_entity
+from adapters.sql.codec import decode, decode_entity, read_body
 from adapters.sql.connect import open_engine
 from adapters.sql.dialects import Fragment
 from adapters.sql.engine import Engine, OpenMode, Session, missing_store
@@ -31,6 +31,7 @@ from contracts.models.links import Link
 from contracts.paging import SortPosition
 from contracts.query import Filter, OrderKey
 from contracts.results import (
+    UnreadableRecord,
     AdapterInfo,
     BulkReport,
     Direction,
@@ -137,19 +138,21 @@ class SqlCaseStore(CaseStore):
     def _insert(self, record: Record) -> Record | None:
         return self._engine.run(lambda session: insert_record(session, record), write=True)
 
-    def _fetch(self, record_type: RecordType, ids: Sequence[str]) -> dict[str, Record]:
+    def _fetch(
+        self, record_type: RecordType, ids: Sequence[str]
+    ) -> dict[str, Record | UnreadableRecord]:
         wanted = [key for key in ids if _storable(key)]
         if not wanted:
             return {}
 
-        def read(session: Session) -> dict[str, Record]:
+        def read(session: Session) -> dict[str, Record | UnreadableRecord]:
             table, scope, params = _source(record_type)
             test = session.dialect.in_list("id", wanted)
             rows = session.rows(
                 f"SELECT id, body FROM {table} WHERE {scope} AND {test.sql}",
                 (*params, *test.params),
             )
-            return {str(key): decode(record_type, str(body)) for key, body in rows}
+            return {str(key): read_body(record_type, str(key), str(body)) for key, body in rows}
 
         return self._engine.run(read, write=False)
 
@@ -201,18 +204,20 @@ class SqlCaseStore(CaseStore):
         self._engine.wrote(report.created + report.updated)
         return report
 
-    def _export(self, record_type: RecordType) -> Iterator[Record]:
+    def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
         return self._export_many([record_type])
 
-    def _export_many(self, record_types: Sequence[RecordType]) -> Iterator[Record]:
+    def _export_many(
+        self, record_types: Sequence[RecordType]
+    ) -> Iterator[Record | UnreadableRecord]:
         """Stream the records of ``record_types`` in that order from one snapshot."""
         statements = []
         for record_type in record_types:
             table, scope, params = _source(record_type)
-            sql = f"SELECT body FROM {table} WHERE {scope} ORDER BY id"
+            sql = f"SELECT id, body FROM {table} WHERE {scope} ORDER BY id"
             statements.append(Fragment(sql, params))
-        for index, (body,) in self._engine.stream(statements):
-            yield decode(record_types[index], str(body))
+        for index, (key, body) in self._engine.stream(statements):
+            yield read_body(record_types[index], str(key), str(body))
 
     def _check_endpoints(self, links: Sequence[Link], known: set[str]) -> None:
         """As the base class, but reads only whether the endpoints exist, not the entities."""

@@ -2,37 +2,17 @@
 
 from __future__ import annotations
 
-import os
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from hostile_support import drop_schema, postgres_base, with_schema
 
 import adapters
 from contracts.store import CaseStore
 
-POSTGRES_ENV = "CASEPORT_TEST_POSTGRES_URL"
 BACKENDS = ("memory", "sqlite", "postgresql", "foundry")
-
-
-def _postgres_base() -> str:
-    base = os.environ.get(POSTGRES_ENV)
-    if not base:
-        pytest.skip(
-            f"PostgreSQL tests need {POSTGRES_ENV}, e.g. postgresql://postgres@127.0.0.1/test"
-        )
-    return base
-
-
-def _drop_schema(base: str, schema: str) -> None:
-    import psycopg
-    from psycopg import sql
-
-    with psycopg.connect(base, autocommit=True) as connection:
-        connection.execute(
-            sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
-        )
 
 
 @pytest.fixture(params=BACKENDS)
@@ -46,13 +26,12 @@ def store_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
     elif backend == "foundry":
         yield "foundry+fake://"
     else:
-        base = _postgres_base()
+        base = postgres_base()
         schema = f"hostile_{uuid.uuid4().hex[:16]}"
-        separator = "&" if "?" in base else "?"
         try:
-            yield f"{base}{separator}schema={schema}"
+            yield with_schema(base, schema)
         finally:
-            _drop_schema(base, schema)
+            drop_schema(base, schema)
 
 
 @pytest.fixture

@@ -99,7 +99,7 @@ def test_info_with_nothing_configured_says_the_default_is_in_use(
 def test_info_about_a_default_store_that_is_not_there_creates_none(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """info only reads: with no ./caseport.db it says so after the note, and creates no file."""
+    """Reading only: with no ./caseport.db info says so after the note, and creates no file."""
     monkeypatch.chdir(tmp_path)
     for name in ("CASEPORT_URL", "CASEPORT_CONFIG"):
         monkeypatch.delenv(name, raising=False)
@@ -113,7 +113,7 @@ def test_info_about_a_default_store_that_is_not_there_creates_none(
 
 
 def test_info_about_an_existing_sqlite_store_names_it_read_only(tmp_path: Path) -> None:
-    """info opens a SQLite store read-only and leaves the file's contents as they were."""
+    """A SQLite store is opened read-only by info, and its file is left as it was."""
     url = f"sqlite:///{tmp_path}/case.db"
     adapters.sql.upgrade(url)
     before = (tmp_path / "case.db").read_bytes()

@@ -98,7 +98,7 @@ def _create_empty_database(url: str) -> None:
 
 def test_status_of_a_missing_database_creates_nothing(sql_url: str) -> None:
     """status() only reads: a database that is not there is reported, not created."""
-    with pytest.raises(ConfigurationError, match="no caseport store .* does not exist"):
+    with pytest.raises(ConfigurationError, match=r"no caseport store .* does not exist"):
         adapters.sql.status(sql_url)
     assert not _database_exists(sql_url)
 
@@ -251,7 +251,7 @@ def test_db_upgrade_with_mode_rw_refuses_a_missing_file(sqlite_url: str) -> None
 
 
 def test_db_status_of_a_missing_file_exits_2_and_creates_nothing(sqlite_url: str) -> None:
-    """db status names the missing file on one line, exits 2 and leaves no file behind."""
+    """The status command names the missing file on one line, exits 2, leaves no file."""
     result = CliRunner().invoke(app, ["status", sqlite_url])
     assert result.exit_code == 2
     assert result.output.startswith("Error (ConfigurationError): no caseport store at ")
@@ -264,7 +264,7 @@ def test_a_store_behind_the_code_opened_read_only_says_to_upgrade(sql_url: str) 
     records = list(generate(20, seed=2))
     adapters.sql.upgrade(sql_url, 1)
     write_as_version_one(sql_url, records)
-    with pytest.raises(ConfigurationError, match="version 1 .* caseport db upgrade"):
+    with pytest.raises(ConfigurationError, match=r"version 1 .* caseport db upgrade"):
         adapters.sql.from_url(sql_url, {"mode": "ro"})
     assert adapters.sql.status(sql_url).current == 1
     with adapters.sql.from_url(sql_url, {"mode": "rw"}) as store:

@@ -35,6 +35,7 @@ from caseport.render import (
     timeline_table,
     when,
 )
+from caseport.tuning import collection_paused
 from contracts.capabilities import Capability
 from contracts.models.cases import Case
 from contracts.models.common import Record, RecordType
@@ -125,7 +126,8 @@ def _generate(console: Console, options: DemoOptions) -> list[Record]:
 def _load(
     console: Console, store: CaseStore, records: Iterable[Record], total: int, label: str
 ) -> None:
-    with progress_bar(console) as progress:
+    # The demo's process is caseport's own, so it may pause the collector for the bulk load.
+    with progress_bar(console) as progress, collection_paused():
         task = progress.add_task(label, total=total)
         store.upsert_many(
             records, on_batch=lambda done: progress.update(task, completed=done.total)

@@ -28,7 +28,6 @@ from types import MappingProxyType, TracebackType
 from typing import Any, ClassVar, Final, Self, TypeVar
 
 from contracts import admission, emulation
-from contracts._collection import collection_paused
 from contracts._pipeline import WritePipeline
 from contracts.capabilities import EMULATABLE, Capability, Support
 from contracts.errors import (
@@ -240,8 +239,7 @@ class CaseStore(ABC):
         """Store every record as given (versions and timestamps kept), all or nothing.
 
         ``records`` are what :meth:`_encode_batch` returned. Returns how many were created,
-        updated (stored differently before) or unchanged. Unless :attr:`_overlaps_writes`, it
-        runs with the garbage collector paused, like :meth:`_encode_batch`.
+        updated (stored differently before) or unchanged.
         """
 
     _overlaps_writes: bool = False
@@ -253,8 +251,7 @@ class CaseStore(ABC):
 
         Runs in the caller's thread, while earlier batches may be being written (see
         :attr:`_overlaps_writes`); an adapter may return a sequence of the same records that
-        also carries their serialised form, for its :meth:`_write_batch`. Python's cyclic
-        garbage collector is paused meanwhile (reference counting still frees as usual).
+        also carries their serialised form, for its :meth:`_write_batch`.
         """
         return records
 
@@ -667,10 +664,8 @@ class CaseStore(ABC):
         batch while earlier ones are written: at most three batches are held at once (one being
         read, two being written), so memory stays bounded by ``batch_size``. ``on_batch``
         receives the running totals after each committed batch, in order, in this thread; if it
-        raises, no further batch is started (one already being written still commits). Python's
-        cyclic garbage collector is paused while each batch is prepared and handed over (see
-        :mod:`contracts._collection`), which includes writing it and calling ``on_batch`` where
-        the adapter writes in this thread.
+        raises, no further batch is started (one already being written still commits). The
+        garbage collector is left as the application set it (see :mod:`caseport.tuning`).
 
         Raises:
             ValidationFailed: a record is invalid or a link endpoint is missing; the batches
@@ -701,16 +696,15 @@ class CaseStore(ABC):
         with WritePipeline(self._write_batch, written, threaded=threaded) as pipeline:
             try:
                 while batch := list(itertools.islice(iterator, batch_size)):
-                    with collection_paused():
-                        try:
-                            prepared = self._prepare_batch(batch, pipeline)
-                        except ValidationFailed as exc:
-                            pipeline.drain()  # the batches before this one are valid: they stay
-                            raise ValidationFailed(
-                                f"{exc} (after {totals.batches} committed batches,"
-                                f" {totals.total} records)"
-                            ) from exc
-                        pipeline.submit(self._encode_batch(prepared))
+                    try:
+                        prepared = self._prepare_batch(batch, pipeline)
+                    except ValidationFailed as exc:
+                        pipeline.drain()  # the batches before this one are valid: they stay
+                        raise ValidationFailed(
+                            f"{exc} (after {totals.batches} committed batches,"
+                            f" {totals.total} records)"
+                        ) from exc
+                    pipeline.submit(self._encode_batch(prepared))
             except Exception:
                 # A failure of the stream or of a read here, after the batches before it were
                 # checked: they are written and reported, as they would be one at a time.

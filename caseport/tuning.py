@@ -1,13 +1,16 @@
-"""Pausing Python's cyclic garbage collector while bulk batches are prepared and written.
+"""Process tuning for bulk loads, for processes that are the application's own.
 
-Preparing a batch (validating, serialising, deriving rows) allocates tens of container objects
-per record, none of them in reference cycles. Every few hundred such allocations start a
+Preparing a bulk batch (validating, serialising, deriving rows) allocates tens of container
+objects per record, none of them in reference cycles. Every few hundred such allocations start a
 collection, and the collections of the oldest generation walk every live object, the records
 the caller holds included; a 50,000-entity import runs about 15% faster without them.
 Reference counting still frees everything as usual while the collector is paused; only cycles
 wait for it to resume.
 
-The collector is process-wide, so the pause is shared: the first holder pauses it (if it was
+The collector belongs to the whole process, so the library never touches it: a store's
+``upsert_many`` runs with the collector as the application left it. An application that owns
+its process pauses it around a bulk load with :func:`collection_paused`; ``caseport demo`` and
+the benchmarks do. The pause is shared: the first holder pauses the collector (if it was
 running), the last one to leave resumes it, and a collector that was already off stays off.
 Holds are counted per thread, so a thread leaving more often than it entered changes nothing.
 A child process forked while other threads held the pause gets the collector back (those

@@ -1,4 +1,4 @@
-"""The garbage collector pause around bulk batches: shared by threads, always given back."""
+"""The garbage collector pause an application takes around bulk loads: shared, given back."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ from contextlib import contextmanager
 import pytest
 
 from adapters.memory import InMemoryCaseStore
+from caseport import tuning as collection
+from caseport.tuning import collection_paused
 from contracts import Entity, EntityKind, Link
-from contracts import _collection as collection
-from contracts._collection import collection_paused
 from contracts.errors import ValidationFailed
 from contracts.models import Record
 from contracts.results import BulkReport
@@ -57,30 +57,44 @@ def _join(threads: list[threading.Thread]) -> None:
         assert not thread.is_alive()
 
 
-def test_the_collector_is_off_while_batches_are_prepared_and_on_afterwards() -> None:
-    """Encoding and (in the caller's thread) writing run paused; the collector runs after."""
+def test_bulk_writes_leave_the_collector_as_the_application_set_it() -> None:
+    """The library never switches the process's collector on or off by itself."""
     store = WatchingStore()
-    report = store.upsert_many((_entity(f"e{i}") for i in range(25)), batch_size=10)
+    store.upsert_many((_entity(f"e{i}") for i in range(25)), batch_size=10)
+    assert store.collector_while_encoding == [True, True, True]
+    assert store.collector_while_writing == [True, True, True]
+    gc.disable()
+    store.upsert_many((_entity(f"f{i}") for i in range(5)), batch_size=10)
+    assert store.collector_while_encoding[-1] is False
+    assert not gc.isenabled()
+
+
+def test_a_pause_around_a_bulk_load_covers_every_batch_and_is_given_back() -> None:
+    """Encoding and writing run paused inside the pause; the collector runs after."""
+    store = WatchingStore()
+    with collection_paused():
+        report = store.upsert_many((_entity(f"e{i}") for i in range(25)), batch_size=10)
     assert report.batches == 3
     assert store.collector_while_encoding == [False, False, False]
     assert store.collector_while_writing == [False, False, False]
     assert gc.isenabled()
 
 
-def test_writes_on_a_background_thread_leave_the_collector_as_it_was() -> None:
+def test_writes_on_a_background_thread_inside_a_pause_leave_the_collector_as_it_was() -> None:
     """With overlapping writes every batch is still written and the pause is given back."""
     store = WatchingStore(overlaps=True)
-    report = store.upsert_many((_entity(f"e{i}") for i in range(50)), batch_size=7)
+    with collection_paused():
+        report = store.upsert_many((_entity(f"e{i}") for i in range(50)), batch_size=7)
     assert (report.batches, report.created) == (8, 50)
     assert store.collector_while_encoding == [False] * 8
     assert gc.isenabled()
 
 
-def test_a_failing_batch_gives_the_collector_back() -> None:
+def test_a_failing_bulk_load_inside_a_pause_gives_the_collector_back() -> None:
     """A batch refused for a missing link endpoint leaves the collector running."""
     store = WatchingStore()
     dangling = Link(id="l1", type="OWNS", source_id="a", target_id="missing")
-    with pytest.raises(ValidationFailed, match="missing"):
+    with pytest.raises(ValidationFailed, match="missing"), collection_paused():
         store.upsert_many([_entity("a"), dangling], batch_size=1)
     assert store.collector_while_writing == [False]
     assert gc.isenabled()
@@ -89,8 +103,8 @@ def test_a_failing_batch_gives_the_collector_back() -> None:
 def test_a_collector_switched_off_by_the_application_stays_off() -> None:
     """The pause never turns on a collector the application had turned off."""
     gc.disable()
-    store = WatchingStore()
-    store.upsert_many([_entity("a")])
+    with collection_paused():
+        WatchingStore().upsert_many([_entity("a")])
     assert not gc.isenabled()
 
 

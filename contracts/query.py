@@ -11,19 +11,22 @@ and a term is a run of letters and digits, so ``*``, quotes, ``NEAR(...)`` and `
 have no special meaning. Limits on depth, leaves and lengths keep hostile queries cheap.
 
 Every filter is a frozen pydantic model with an ``op`` discriminator, so a query travels as JSON
-unchanged between the CLI, the layer and any adapter.
+unchanged between the CLI, the layer and any adapter. Values are refused when a query is built
+unless every backend compares them alike: each keeps its own type (no coercion), numbers are
+finite and integers fit in 64 bits.
 """
 
 from __future__ import annotations
 
 import functools
+import math
 import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING, Annotated, Final, Literal, Self
 
-from pydantic import Field, model_validator
+from pydantic import BeforeValidator, Field, StrictBool, StrictInt, model_validator
 
 from contracts.errors import ValidationFailed
 from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text, to_utc
@@ -176,14 +179,34 @@ def tokenize(text: str) -> list[str]:
     return _TERM.findall(unicodedata.normalize("NFKC", text).casefold())
 
 
-Scalar = Annotated[str, Field(strict=True, max_length=MAX_TEXT_LENGTH)] | bool | int | float
-Comparable = Scalar | datetime
+def _float_only(value: object) -> object:
+    # Even strict, pydantic turns a Decimal or a Fraction into a float, rounding it.
+    if not isinstance(value, float):
+        raise ValueError("a float is expected")
+    return value
+
+
+# Each value keeps the type it was given (no Decimal, bytes or numeric string becomes another),
+# so a query compares what it says, and reads back from JSON as it was.
+Scalar = (
+    Annotated[str, Field(strict=True, max_length=MAX_TEXT_LENGTH)]
+    | StrictBool
+    | StrictInt
+    | Annotated[float, Field(strict=True), BeforeValidator(_float_only)]
+)
+Comparable = Scalar | Annotated[datetime, Field(strict=True)]
 
 
 def _check_value(field: str, value: Comparable) -> Comparable:
-    """Check ``value`` suits ``field`` and put datetimes in UTC."""
+    """Check ``value`` suits ``field`` and put datetimes in UTC.
+
+    Numbers must be finite (NaN orders with nothing and infinities have no JSON form) and
+    integers within the 64-bit signed range every backend stores.
+    """
     if isinstance(value, str):
         check_clean_text(value)
+    elif isinstance(value, float) and not math.isfinite(value):
+        raise ValueError(f"{field}: numbers must be finite, not NaN or an infinity")
     out_of_range = isinstance(value, int) and not INT64_MIN <= value <= INT64_MAX
     if out_of_range and not isinstance(value, bool):
         raise ValueError(f"{field}: integers are compared within the 64-bit signed range")
@@ -448,7 +471,7 @@ class SearchQuery(StrictModel):
     filter: Filter | None = None
     order_by: tuple[OrderKey, ...] = Field(default=(), max_length=4)
     page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE, strict=True)
-    cursor: str | None = Field(default=None, max_length=4_096)
+    cursor: str | None = Field(default=None, strict=True, max_length=4_096)
 
     @model_validator(mode="after")
     def _within_limits(self) -> Self:

@@ -16,11 +16,24 @@ from typing import Any
 
 from adapters.foundry.wire import ObjectPage
 from contracts.errors import InvalidCursor, UpstreamContractError
+from contracts.models._fields import check_clean_text
 
 __all__ = ["PageFetcher", "Pages"]
 
 PageFetcher = Callable[[str | None], ObjectPage]
 """Fetches the page a token names (``None``: the first page)."""
+
+
+def _check_token(token: object, what: str) -> None:
+    """Refuse a token no request can carry: not text, or text JSON cannot encode."""
+    try:
+        if not isinstance(token, str):
+            raise ValueError("not text")
+        check_clean_text(token)
+    except ValueError:
+        raise InvalidCursor(
+            f"{what}: the page token is not one Foundry issued; start the read again without it"
+        ) from None
 
 
 class Pages:
@@ -33,6 +46,10 @@ class Pages:
         max_pages: refuse to read more pages than this (an answer that never ends).
         dedupe_key: drop objects whose value at this key was already seen (for reads
             without a snapshot); ``None`` keeps everything.
+
+    Raises:
+        InvalidCursor: ``start_token`` is not text that a request can carry (Foundry's tokens
+            are opaque, so any other text is sent and Foundry judges it).
     """
 
     def __init__(
@@ -44,6 +61,8 @@ class Pages:
         max_pages: int = 1_000_000,
         dedupe_key: str | None = None,
     ) -> None:
+        if start_token is not None:
+            _check_token(start_token, what)
         self._fetch = fetch
         self.what = what
         self.resume_token = start_token

@@ -200,22 +200,22 @@ class PostgresqlDialect(Dialect):
         read as operators.
 
         The few entities whose terms exceed a ``tsvector`` (:meth:`stored_terms`) hold only a
-        marker lexeme; for them each term is looked up among their spilled terms. Both arms
+        marker lexeme; for them no term may be missing from their spilled terms. Both arms
         test the indexed column, so the index serves the match either way.
+
+        Four parameters whatever the number of terms (the terms travel as one array), so no
+        query the language allows comes near PostgreSQL's 65,535 parameters a statement.
         """
         indexed = [index_term(term) for term in terms]
         query = " & ".join(_lexeme(term) for term in indexed)
-        spilled = " AND ".join(
-            "EXISTS (SELECT 1 FROM entity_values x WHERE x.field = ?"
-            f" AND left(x.s, {TEXT_KEY_CHARS}) = ? AND x.rid = e.rid)"
-            for _ in indexed
+        spilled = (
+            "NOT EXISTS (SELECT 1 FROM unnest(CAST(? AS text[])) AS t(term) WHERE NOT EXISTS"
+            " (SELECT 1 FROM entity_values x WHERE x.field = ?"
+            f" AND left(x.s, {TEXT_KEY_CHARS}) = t.term AND x.rid = e.rid))"
         )
-        params = [query, _lexeme(_SPILL_MARK)]
-        for term in indexed:
-            params += [SPILLED_TERMS_FIELD, term]
         return Fragment(
             f"(e.terms @@ CAST(? AS tsquery) OR (e.terms @@ CAST(? AS tsquery) AND {spilled}))",
-            tuple(params),
+            (query, _lexeme(_SPILL_MARK), indexed, SPILLED_TERMS_FIELD),
         )
 
     def stored_terms(self, terms: Sequence[str]) -> tuple[Any, Sequence[str]]:

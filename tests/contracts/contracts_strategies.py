@@ -6,6 +6,7 @@ test whose filters never match anything proves little.
 
 from __future__ import annotations
 
+import math
 from datetime import UTC, datetime, timedelta, timezone
 from enum import Enum
 from typing import Any
@@ -734,3 +735,88 @@ def multigraphs(draw: st.DrawFn) -> tuple[list[Entity], list[Link]]:
         for link_id in link_ids
     ]
     return nodes, edges
+
+
+# ---------------------------------------------------------------------------- raw query input
+
+_RAW_FIELDS = (*FIELDS, *_PROPERTY_FIELDS, "properties.Bad", "nosuch")
+raw_values: st.SearchStrategy[Any] = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(),  # beyond 64 bits too
+    st.floats(),  # NaN and the infinities too
+    st.sampled_from((-(2**63), 2**63 - 1, -(2**63) - 1, 2**63, 1e308, -0.0, 5e-324)),
+    st.text(max_size=8),  # NUL and lone surrogates too
+    _STR_VALUES,
+    st.sampled_from(("2024-01-01T00:00:00Z", "2024-01-01T00:00:00", "0001-01-01T00:00:00+01:00")),
+    st.datetimes(timezones=st.none() | _offsets),  # naive, and out of range once in UTC
+    st.decimals(),
+    st.binary(max_size=4),
+)
+"""Any Python value a caller might put in a filter, well-typed or not."""
+
+
+_RAW_KINDS = {name: spec.kind for name, spec in FIELDS.items()}
+_fitting_numbers = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.sampled_from((math.nan, math.inf, -math.inf, 2**63, -(2**63) - 1, 2**63 - 1, -(2**63))),
+)
+_FITTING: dict[str, st.SearchStrategy[Any]] = {
+    "str": st.text(max_size=8) | _STR_VALUES,
+    "int": _fitting_numbers,
+    "float": _fitting_numbers,
+    "bool": st.booleans(),
+    "datetime": st.datetimes(timezones=_offsets) | st.datetimes(timezones=_offsets).map(str),
+}
+
+
+def _raw_value(field: str) -> st.SearchStrategy[Any]:
+    """A value of the field's own type, edge cases included, or any value at all."""
+    kind = _RAW_KINDS.get(field)
+    fitting = _fitting_numbers | st.text(max_size=8) | st.booleans()
+    return (_FITTING[kind] if kind else fitting) | raw_values
+
+
+@st.composite
+def _raw_leaf(draw: st.DrawFn) -> dict[str, Any]:
+    op = draw(st.sampled_from(("eq", "in", "range", "prefix", "text")))
+    field = draw(st.sampled_from(_RAW_FIELDS) | st.sampled_from(_PROPERTY_FIELDS))
+    values = _raw_value(field)
+    if op == "eq":
+        return {"op": op, "field": field, "value": draw(values)}
+    if op == "in":
+        return {"op": op, "field": field, "values": draw(st.lists(values, max_size=3))}
+    if op == "range":
+        bounds = st.sampled_from(("gt", "gte", "lt", "lte"))
+        return {"op": op, "field": field, **draw(st.dictionaries(bounds, values, max_size=2))}
+    if op == "prefix":
+        return {"op": op, "field": field, "value": draw(st.text(max_size=6) | _STR_VALUES)}
+    return {"op": op, "query": draw(st.text(max_size=20) | phrases)}
+
+
+raw_filters: st.SearchStrategy[Any] = st.recursive(
+    _raw_leaf(),
+    lambda children: st.one_of(
+        st.lists(children, max_size=3).map(lambda fs: {"op": "and", "filters": fs}),
+        st.lists(children, max_size=3).map(lambda fs: {"op": "or", "filters": fs}),
+        children.map(lambda f: {"op": "not", "filter": f}),
+    ),
+    max_leaves=5,
+)
+"""Filters as the dictionaries a caller or a JSON document gives, valid or not."""
+
+raw_queries: st.SearchStrategy[dict[str, Any]] = st.fixed_dictionaries(
+    {"filter": st.one_of(raw_filters, raw_filters, raw_filters, st.none())},
+    optional={
+        "order_by": st.lists(
+            st.fixed_dictionaries(
+                {"field": st.sampled_from(_RAW_FIELDS), "descending": st.booleans()}
+            ),
+            max_size=2,
+        ),
+        "page_size": st.integers(0, 1_001),
+        "cursor": st.none() | st.text(max_size=12),
+    },
+)
+"""Search queries as dictionaries, valid or not."""

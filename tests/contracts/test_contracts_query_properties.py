@@ -11,9 +11,16 @@ from datetime import datetime
 from typing import Any
 
 import pytest
-from contracts_strategies import filters_for, order_keys, search_entities, values_at
-from hypothesis import HealthCheck, given, settings
+from contracts_strategies import (
+    filters_for,
+    order_keys,
+    raw_queries,
+    search_entities,
+    values_at,
+)
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from adapters import InMemoryCaseStore
 from contracts import (
@@ -299,3 +306,21 @@ def test_oracle_tokenises_compatibility_forms_and_case_like_the_spec() -> None:
     assert terms_of("\ufb01sh, STRASSE x_y \u216b") == ["fish", "strasse", "x", "y", "xii"]
     assert terms_of("' OR 1=1 --") == ["or", "1", "1"]
     assert terms_of('"*^') == []
+
+
+@settings(PROPERTY_SETTINGS, max_examples=500)
+@given(raw=raw_queries)
+def test_every_query_that_builds_reads_back_equal_from_its_json(raw: dict[str, Any]) -> None:
+    """SRCH-017: whatever values a query is built from, its JSON form builds the same query.
+
+    The JSON also builds the same fingerprint, so a cursor issued for the query continues it.
+    """
+    try:
+        query = SearchQuery.model_validate(raw)
+    except ValidationError:
+        reject()
+    text = query.model_dump_json()
+    again = SearchQuery.model_validate_json(text)
+    assert again == query
+    assert again.model_dump_json() == text
+    assert again.fingerprint_source() == query.fingerprint_source()

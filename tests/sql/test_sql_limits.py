@@ -4,21 +4,27 @@ from __future__ import annotations
 
 import sqlite3
 from collections.abc import Callable
+from datetime import UTC, datetime
 
 import pytest
 
 import adapters.sql
+from adapters.sql.dialects import POSTGRESQL, SQLITE, Dialect
 from adapters.sql.errors import postgres_error, sqlite_error
+from adapters.sql.query import search_statement
 from contracts import Entity, EntityKind
 from contracts.errors import ValidationFailed
+from contracts.paging import SortPosition
 from contracts.query import (
     MAX_FILTER_LEAVES,
     MAX_IN_VALUES,
+    MAX_TEXT_LENGTH,
     Eq,
     Filter,
     In,
     Not,
     Or,
+    OrderKey,
     Prefix,
     Range,
     SearchQuery,
@@ -44,6 +50,53 @@ def test_a_filter_of_the_most_in_lists_of_the_most_values_runs(sql_url: str) -> 
                 leaves.append(In("properties.code", values))
         found = store.search(SearchQuery(filter=Or(*leaves)))
         assert [entity.id for entity in found.items] == ["hit"]
+
+
+def _terms_text(leaf: int) -> str:
+    """A text of nearly MAX_TEXT_LENGTH characters, every term distinct."""
+    words, size = [], 0
+    while size + 12 < MAX_TEXT_LENGTH:
+        words.append(f"w{leaf}x{len(words)}")
+        size += len(words[-1]) + 1
+    return " ".join(words)
+
+
+_HEAVIEST: dict[str, Callable[[int], Filter]] = {
+    "eq on a property": lambda n: Eq("properties.p", f"v{n}" * 100),
+    "in of every kind": lambda n: In(
+        "properties.p", (True, 0.5, *(f"v{n}-{k}" for k in range(MAX_IN_VALUES - 2)))
+    ),
+    "in on a column": lambda n: In("label", tuple(f"v{n}-{k}" for k in range(MAX_IN_VALUES))),
+    "range of text": lambda n: Range(field="properties.p", gte=f"a{n}" * 100, lt=f"b{n}"),
+    "prefix": lambda n: Prefix("properties.p", f"v{n}" * 50),
+    "text of the most terms": lambda n: Text(_terms_text(n)),
+}
+_ORDER = (
+    OrderKey(field="label"),
+    OrderKey(field="version", descending=True),
+    OrderKey(field="created_at"),
+    OrderKey(field="location.latitude"),
+)
+_POSITION = SortPosition(("x", 3, datetime(2024, 1, 1, tzinfo=UTC), 1.5), "id-1")
+
+
+@pytest.mark.parametrize("dialect", [SQLITE, POSTGRESQL], ids=lambda d: d.name)
+@pytest.mark.parametrize("leaf", list(_HEAVIEST))
+def test_no_query_the_language_allows_binds_more_parameters_than_old_sqlite_accepts(
+    dialect: Dialect, leaf: str
+) -> None:
+    """The heaviest query binds at most 999 parameters, the oldest SQLite default.
+
+    It holds MAX_FILTER_LEAVES of the heaviest condition, four order keys and a position.
+    Lists and search terms travel as one array or JSON parameter, never one per value, so
+    the count is far below PostgreSQL's 65,535 and every SQLite's limit.
+    """
+    condition = Or(*(_HEAVIEST[leaf](n) for n in range(MAX_FILTER_LEAVES)))
+    query = SearchQuery(filter=condition, order_by=_ORDER)
+    assert query.filter is not None
+    statement = search_statement(query.filter, _ORDER, _POSITION, 1_001, dialect)
+    assert statement.sql.count("?") == len(statement.params)
+    assert len(statement.params) <= 999
 
 
 def test_too_many_parameters_is_a_validation_failure_on_both_drivers() -> None:
@@ -152,6 +205,10 @@ def test_an_entity_with_more_search_terms_than_a_tsvector_holds_is_kept_and_foun
         assert found(Text(f"{first} {last}")) == ["wordy"]
         assert found(Text(f"{last} absent")) == []
         assert found(Not(Text(last))) == ["small"]
+        # The most terms a text holds, looked up among the spilled terms as one array.
+        many = _words("w", 200 * 200)[::200]
+        assert found(Text(" ".join(many))) == ["wordy"]
+        assert found(Text(" ".join([*many[:-1], "absent"]))) == []
 
         smaller = big.model_copy(update={"version": 2, "properties": {"p0": "tiny"}})
         store.update(smaller, expected_version=1)

@@ -6,6 +6,7 @@ the store unchanged, and a whole-store export that still succeeds.
 
 from __future__ import annotations
 
+import logging
 import math
 from collections.abc import Callable
 from typing import Any
@@ -15,6 +16,7 @@ import pytest
 from contracts.errors import CaseportError, ValidationFailed
 from contracts.models import Entity, EntityKind, Exhibit, Link, PersonFields
 from contracts.models.common import Markings, Record
+from contracts.query import SearchQuery, Text
 from contracts.store import CaseStore
 
 
@@ -168,3 +170,46 @@ def test_refusals_name_the_field_but_never_the_value_nor_chain_it(store: CaseSto
         assert marker not in str(link)
         assert marker not in repr(link)
         assert isinstance(link, CaseportError)
+
+
+def test_personal_data_never_reaches_a_debug_log_or_an_error(
+    store: CaseStore, caplog: pytest.LogCaptureFixture
+) -> None:
+    """A8 and S3: logs and errors carry ids, never record contents or search text."""
+    marker = "Canarysurname"
+    caplog.set_level(logging.DEBUG)
+    store.create(_person("p-1", f"Ann {marker}"))
+    assert [e.id for e in store.search(SearchQuery(filter=Text(marker))).items] == ["p-1"]
+    errors: list[BaseException] = []
+    for attempt in (
+        lambda: store.create(_person("p-1", f"Other {marker}")),
+        lambda: store.update(_person("p-1", f"New {marker}"), expected_version=7),
+        lambda: store.create(
+            _person("p-2", "Bo Tan").model_copy(update={"label": marker + "\x00"})
+        ),
+        lambda: store.upsert_many(
+            [
+                _person("p-3", f"Cy {marker}"),
+                Link(id="l-9", type="KNOWS", source_id="p-3", target_id="ghost"),
+            ]
+        ),
+    ):
+        with pytest.raises(CaseportError) as refused:
+            attempt()
+        errors.append(refused.value)
+    assert [record.label for record in store.export()] == [f"Ann {marker}"]
+    for record in caplog.records:
+        assert marker not in record.getMessage()
+    for error in errors:
+        for link in _chain(error):
+            assert marker not in str(link)
+            assert marker not in repr(link)
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    seen: list[BaseException] = []
+    current: BaseException | None = error
+    while current is not None and current not in seen:
+        seen.append(current)
+        current = current.__cause__ or current.__context__
+    return seen

@@ -13,9 +13,9 @@ from __future__ import annotations
 import re
 from collections.abc import Mapping
 from typing import Final
-from urllib.parse import parse_qsl, unquote, urlsplit
+from urllib.parse import SplitResult, parse_qsl, unquote, urlsplit
 
-from adapters._options import is_option_name, is_secret_name, option_label
+from adapters._options import check_option_name, is_secret_name, option_label, secret_hint
 from adapters._registry import BUILTIN_ADAPTERS, AdapterFactory, known_schemes, resolve
 from adapters.config import load_settings
 from contracts.errors import CaseportError, ConfigurationError
@@ -77,6 +77,16 @@ def _password_span(url: str) -> tuple[int, int] | None:
     return None
 
 
+def _parts(url: str) -> SplitResult | None:
+    """``url`` split, or ``None`` when its host or port cannot be read."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    return None if port is not None and not 0 < port <= 65535 else parts
+
+
 def _shorten(text: str) -> str:
     return text if len(text) <= _SHOWN else text[: _SHOWN - 1] + "…"
 
@@ -94,6 +104,8 @@ def redact_url(url: str) -> str:
     scheme, _ = _scheme_and_rest(url)
     if scheme is None:
         return f"<not a URL, {len(url)} characters>"
+    if _parts(url) is None:
+        return f"{scheme}://<malformed, {len(url)} characters>"
     span = _password_span(url)
     if span is not None:
         start, end = span
@@ -109,20 +121,6 @@ def redact_url(url: str) -> str:
             pieces.append(f"{key}=***" if secret and equals else piece)
         query = "&".join(pieces)
     return base + question + query + ("#***" if hash_mark else "")
-
-
-def _secret_hint(scheme: str | None) -> str:
-    if scheme == "postgresql":
-        return (
-            "give only the user name (postgresql://USER@HOST/DB) and put the password in the "
-            "PGPASSWORD environment variable or a .pgpass file, which libpq reads"
-        )
-    if scheme is not None and scheme.startswith("foundry"):
-        return (
-            "set CASEPORT_FOUNDRY_TOKEN, or CASEPORT_FOUNDRY_CLIENT_ID and "
-            "CASEPORT_FOUNDRY_CLIENT_SECRET, in the environment"
-        )
-    return "keep secrets in the environment or a file the adapter reads"
 
 
 def _not_a_url(url: str) -> ConfigurationError:
@@ -143,7 +141,7 @@ def _not_a_url(url: str) -> ConfigurationError:
     if _password_span(url) is not None:
         advice += (
             "; it also seems to hold a password, which never belongs in a URL: "
-            + _secret_hint(scheme)
+            + secret_hint(scheme)
         )
     return ConfigurationError(f"{what}; {advice}")
 
@@ -171,28 +169,25 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
         shown = f" {_shorten(redact_url(url))}" if scheme is not None else ""
         raise ConfigurationError(
             f"the store URL{shown} carries a password; secrets never travel in URLs, which end "
-            f"up in logs, shell histories and process lists: {_secret_hint(scheme)}"
+            f"up in logs, shell histories and process lists: {secret_hint(scheme)}"
         )
     if scheme is None or not rest.startswith("//"):
         raise _not_a_url(url)
-    shown = _shorten(redact_url(url))
-    try:
-        parts = urlsplit(url)
-        port = parts.port
-    except ValueError:
-        # urllib's messages repeat the offending part of the URL.
+    parts = _parts(url)
+    if parts is None:
+        # Neither urllib's message nor the URL is shown: what reads as a bad port or host is
+        # often a password holding '/', '?' or '#'.
         raise ConfigurationError(
-            f"malformed store URL {shown}: check the host, the port (a number from 0 to 65535) "
-            "and any [IPv6] brackets"
-        ) from None
-    if port is not None and port > 65535:
-        raise ConfigurationError(f"the port of {shown} must be a number from 0 to 65535")
+            f"malformed {scheme}:// URL ({len(url)} characters): check the host, the port (a "
+            "number from 1 to 65535), any [IPv6] brackets, and that no password is in it"
+        )
     if "#" in url:
-        raise ConfigurationError(f"a store URL takes no #fragment: {shown}")
+        raise ConfigurationError(f"a {scheme}:// URL takes no #fragment")
+    shown = _shorten(redact_url(url))
     spec = BUILTIN_ADAPTERS.get(scheme)
     if parts.username is not None and spec is not None and not spec.user_names:
         raise ConfigurationError(
-            f"{scheme}:// URLs take no user name or password (got {shown}); {_secret_hint(scheme)}"
+            f"{scheme}:// URLs take no user name or password (got {shown}); {secret_hint(scheme)}"
         )
     try:
         pairs = parse_qsl(parts.query, keep_blank_values=True, max_num_fields=_MAX_OPTIONS)
@@ -200,24 +195,11 @@ def split_url(url: str) -> tuple[str, dict[str, str]]:
         raise ConfigurationError(f"the store URL has more than {_MAX_OPTIONS} options") from None
     options: dict[str, str] = {}
     for key, value in pairs:
-        _check_option_name(key, scheme, "in the URL")
+        check_option_name(key, scheme, "in the URL")
         if key in options:
             raise ConfigurationError(f"option {option_label(key)} is given twice in the URL")
         options[key] = value
     return scheme, options
-
-
-def _check_option_name(name: str, scheme: str, where: str) -> None:
-    if is_secret_name(name):
-        raise ConfigurationError(
-            f"secrets such as {option_label(name)} must not travel in a URL or in store "
-            f"options, which end up in logs: {_secret_hint(scheme)}"
-        )
-    if not is_option_name(name):
-        raise ConfigurationError(
-            f"an option {where} has a name of {len(name)} characters that is not a valid "
-            "option name (letters, digits, _ . -)"
-        )
 
 
 def connect(url: str | None = None, **options: str) -> CaseStore:
@@ -236,19 +218,15 @@ def connect(url: str | None = None, **options: str) -> CaseStore:
     """
     configured: dict[str, str] = {}
     if url is None:
+        # load_settings has checked the configured URL and option names, naming their source.
         settings = load_settings()
         url = settings.url
         configured.update(settings.options)
-        try:
-            scheme, merged = split_url(url)
-        except ConfigurationError as exc:
-            raise ConfigurationError(f"{settings.source}: {exc}") from None
-    else:
-        scheme, merged = split_url(url)
+    scheme, merged = split_url(url)
     merged.update(configured)
     merged.update({key: str(value) for key, value in options.items()})
-    for name in set(configured) | set(options):
-        _check_option_name(name, scheme, "given")
+    for name in options:
+        check_option_name(name, scheme, "a keyword argument")
     factory = resolve(scheme)
     return _build(factory, scheme, url, merged)
 

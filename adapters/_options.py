@@ -23,6 +23,7 @@ __all__ = [
     "FALSE_WORDS",
     "TRUE_WORDS",
     "OptionReader",
+    "check_option_name",
     "is_option_name",
     "is_secret_name",
     "option_label",
@@ -30,6 +31,7 @@ __all__ = [
     "parse_number",
     "parse_whole",
     "refuse_unknown",
+    "secret_hint",
     "suggestion",
 ]
 
@@ -107,6 +109,45 @@ def refuse_unknown(scheme: str, options: Mapping[str, str], known: Collection[st
         raise ConfigurationError(
             f"unknown {scheme}:// option {option_label(name)}{suggestion(name, known)} "
             f"(known: {', '.join(sorted(known))})"
+        )
+
+
+def secret_hint(scheme: str | None) -> str:
+    """Where the secrets of a store served by ``scheme`` belong instead of a URL or option."""
+    if scheme == "postgresql":
+        return (
+            "give only the user name (postgresql://USER@HOST/DB) and put the password in the "
+            "PGPASSWORD environment variable or a .pgpass file, which libpq reads"
+        )
+    if scheme is not None and scheme.startswith("foundry"):
+        return (
+            "set CASEPORT_FOUNDRY_TOKEN, or CASEPORT_FOUNDRY_CLIENT_ID and "
+            "CASEPORT_FOUNDRY_CLIENT_SECRET, in the environment"
+        )
+    return "keep secrets in the environment or a file the adapter reads"
+
+
+def check_option_name(name: str, scheme: str | None, where: str) -> None:
+    """Refuse an option whose name holds a secret or is not a name.
+
+    Args:
+        name: the option's name.
+        scheme: the store's scheme, to say where its secrets belong.
+        where: where the option was given, for the message (``"in the URL"``...).
+
+    Raises:
+        ConfigurationError: a secret-bearing name (``password``, ``sslpassword``, ``token``...)
+            or one that is not a name; the value is never looked at.
+    """
+    if is_secret_name(name):
+        raise ConfigurationError(
+            f"secrets such as {option_label(name)} ({where}) must not travel in a URL or in "
+            f"store options, which end up in logs: {secret_hint(scheme)}"
+        )
+    if not is_option_name(name):
+        raise ConfigurationError(
+            f"an option {where} has a name of {len(name)} characters that is not a valid "
+            "option name (letters, digits, _ . -)"
         )
 
 

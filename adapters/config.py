@@ -48,6 +48,8 @@ from contracts.errors import ConfigurationError
 __all__ = ["DEFAULT_NOTE", "DEFAULT_URL", "KNOWN_VARIABLES", "StoreSettings", "load_settings"]
 
 _log = logging.getLogger(__name__)
+_warned: set[str] = set()
+"""Variables already warned about: a process warns once per variable."""
 
 DEFAULT_URL: Final = "sqlite:///caseport.db"
 """The store used when nothing is configured: ``./caseport.db``, created on first use."""
@@ -103,11 +105,15 @@ def _safe(name: str) -> str:
 def _line_of(text: str, key: str, table: bool) -> str:
     """``", line N"`` where ``key`` is first defined in ``text``, or ``""`` when not found."""
     name = re.escape(key)
-    pattern = rf"^\s*\[+\s*{name}\s*[\].]" if table else rf"^\s*(?:{name}|\"{name}\")\s*[=.]"
+    pattern = (
+        rf"^[ \t]*\[+[ \t]*{name}[ \t]*[\].]"
+        if table
+        else rf"^[ \t]*(?:{name}|\"{name}\")[ \t]*[=.]"
+    )
     found = re.search(pattern, text, re.MULTILINE)
     if found is None and table:
         # A dotted key at the top (``stor.url = ...``) also makes a table.
-        found = re.search(rf"^\s*{name}\s*[.=]", text, re.MULTILINE)
+        found = re.search(rf"^[ \t]*{name}[ \t]*[.=]", text, re.MULTILINE)
     return "" if found is None else f", line {text.count(chr(10), 0, found.start()) + 1}"
 
 
@@ -153,17 +159,24 @@ def _read_file(path: Path) -> tuple[str | None, dict[str, str]]:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from None
     if len(raw) > _MAX_FILE_BYTES:
         raise ConfigurationError(f"{path} is larger than {_MAX_FILE_BYTES} bytes")
+    # The errors are raised after the except blocks, so that neither the decoder's error
+    # (which holds the file's bytes) nor tomllib's stays attached as __context__.
+    problem: str | None = None
+    text = ""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
         line = raw.count(b"\n", 0, exc.start) + 1
-        raise ConfigurationError(
-            f"{path}, line {line}: not valid UTF-8 (TOML files must be UTF-8)"
-        ) from None
+        problem = f"{path}, line {line}: not valid UTF-8 (TOML files must be UTF-8)"
+    if problem is not None:
+        raise ConfigurationError(problem)
+    data: dict[str, Any] = {}
     try:
         data = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
-        raise ConfigurationError(f"{path} is not valid TOML: {_toml_problem(exc)}") from None
+        problem = f"{path} is not valid TOML: {_toml_problem(exc)}"
+    if problem is not None:
+        raise ConfigurationError(problem)
     for name in sorted(set(data) - set(_TABLES)):
         hint = _did_you_mean(name, _TABLES, "[{}]")
         raise ConfigurationError(
@@ -199,20 +212,37 @@ def _read_file(path: Path) -> tuple[str | None, dict[str, str]]:
 
 def _warn_near_misses(environ: Mapping[str, str]) -> None:
     for name in environ:
-        if not name.startswith("CASEPORT_") or name in KNOWN_VARIABLES:
+        if not name.startswith("CASEPORT_") or name in KNOWN_VARIABLES or name in _warned:
             continue
         if name.startswith(_OPTION_PREFIX):
             continue
         close = difflib.get_close_matches(name, sorted(KNOWN_VARIABLES), n=1, cutoff=0.85)
-        prefix = difflib.get_close_matches(name[:16], [_OPTION_PREFIX], n=1, cutoff=0.85)
         if close:
-            _log.warning("environment variable %s is not read; did you mean %s?", name, close[0])
-        elif prefix:
-            _log.warning(
-                "environment variable %s is not read; options are set with %s<NAME>",
-                name,
-                _OPTION_PREFIX,
-            )
+            hint = f"did you mean {close[0]}?"
+        elif difflib.get_close_matches(name[:16], [_OPTION_PREFIX], n=1, cutoff=0.85):
+            hint = f"options are set with {_OPTION_PREFIX}<NAME>"
+        else:
+            continue
+        _warned.add(name)
+        _log.warning("environment variable %s is not read; %s", name, hint)
+
+
+def _check(url: str, source: str, origins: Mapping[str, str]) -> None:
+    """Check the configured URL and option names where they enter, naming their source.
+
+    Raises:
+        ConfigurationError: as :func:`adapters.split_url`, or a secret-bearing option name.
+    """
+    # Imported here: adapters._connect reads this module's settings.
+    from adapters._connect import split_url
+    from adapters._options import check_option_name
+
+    try:
+        scheme, _ = split_url(url)
+    except ConfigurationError as exc:
+        raise ConfigurationError(f"{source}: {exc}") from None
+    for name, origin in origins.items():
+        check_option_name(name, scheme, origin)
 
 
 def load_settings(
@@ -220,12 +250,18 @@ def load_settings(
 ) -> StoreSettings:
     """Resolve the store settings from the default, the config file and the environment.
 
+    The URL and the option names are checked here (no secret, well formed), so a mistake is
+    reported with the file or variable it came from; option values are checked by the
+    adapter that reads them.
+
     Raises:
-        ConfigurationError: the config file named or found cannot be read or is malformed.
+        ConfigurationError: the config file named or found cannot be read or is malformed,
+            or the configured URL or an option name is refused.
     """
     environ = os.environ if environ is None else environ
     cwd = Path.cwd() if cwd is None else cwd
     url, options, source = DEFAULT_URL, {}, "default"
+    origins: dict[str, str] = {}
     explicit = environ.get("CASEPORT_CONFIG")
     path = Path(explicit) if explicit else cwd / _CONFIG_FILE
     found = _is_file(path, "the configuration file")
@@ -237,10 +273,14 @@ def load_settings(
         if file_url is not None:
             url, source = file_url, str(path)
         options.update(file_options)
+        origins.update(dict.fromkeys(file_options, f"{path}: [store.options]"))
     _warn_near_misses(environ)
     for name, value in environ.items():
         if name.startswith(_OPTION_PREFIX) and len(name) > len(_OPTION_PREFIX):
-            options[name.removeprefix(_OPTION_PREFIX).lower()] = value
+            option = name.removeprefix(_OPTION_PREFIX).lower()
+            options[option] = value
+            origins[option] = "environment variable " + name
     if environ.get("CASEPORT_URL"):
         url, source = environ["CASEPORT_URL"], "CASEPORT_URL"
+    _check(url, source, origins)
     return StoreSettings(url=url, options=options, source=source)

@@ -103,7 +103,7 @@ def parse_options(
         store = StoreOptions(**convert(_STORE))
     except ValidationFailed as exc:
         # The settings' own checks name the option and its bounds, never the value.
-        raise ConfigurationError(f"{scheme}:// options: {exc}") from None
+        raise ConfigurationError(f"{scheme}:// option {exc}") from None
     scopes = tuple(part for part in options.get("scopes", "").replace(",", " ").split() if part)
     if not all(_SCOPE.fullmatch(scope) for scope in scopes):
         raise ConfigurationError(

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 import adapters
-from adapters import _registry, connect
+from adapters import _registry, connect, redact_url, split_url
 from contracts import ConfigurationError
 
 
@@ -79,3 +79,159 @@ def test_a_url_given_in_code_keeps_its_own_options(
     store = connect("memory://?latency_ms=3")
     assert store.faults is not None  # type: ignore[attr-defined]
     assert store.faults.plan.latency == pytest.approx(0.003)  # type: ignore[attr-defined]
+
+
+# ------------------------------------------------------------------ secrets and the URL's form
+
+SECRET = "s3cr3t-Canary"
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        f"postgresql://alice:{SECRET}@db.example/cases",
+        f"postgresql:/alice:{SECRET}@db.example/cases",
+        f"postgresql:alice:{SECRET}@db.example/cases",
+        f"sqlite://admin:{SECRET}@/x.db",
+        f"memory://u:{SECRET}@",
+        f"foundry+fake://u:{SECRET}@/",
+        f"foundry+https://u:{SECRET}@host.example/ontology",
+        f"alice:{SECRET}@db.example",
+        f"postgresql://alice:{SECRET}/more@db.example/cases",
+        f"postgresql://alice:a@b{SECRET}@db.example/cases",
+    ],
+)
+def test_a_password_anywhere_in_the_url_is_refused_unshown(url: str) -> None:
+    """User information with a password is refused on every scheme, malformed forms too."""
+    with pytest.raises(ConfigurationError, match="carries a password") as caught:
+        connect(url)
+    assert SECRET not in str(caught.value)
+    assert caught.value.__cause__ is None
+    assert caught.value.__context__ is None
+
+
+@pytest.mark.parametrize(
+    "url",
+    [f"postgresql://alice:{SECRET}?x@db/cases", f"postgresql://alice:{SECRET}#x@db/cases"],
+)
+def test_a_password_read_as_a_port_is_refused_without_showing_the_url(url: str) -> None:
+    """A password holding '?' or '#' reads as a bad port: neither URL nor urllib text shown."""
+    with pytest.raises(ConfigurationError, match="malformed postgresql:// URL") as caught:
+        connect(url)
+    assert SECRET not in str(caught.value)
+    assert caught.value.__context__ is None
+
+
+def test_the_postgresql_message_says_where_the_password_goes() -> None:
+    """PGPASSWORD and .pgpass are named; the user name alone is accepted at the door."""
+    with pytest.raises(ConfigurationError) as caught:
+        connect(f"postgresql://alice:{SECRET}@db.example/cases")
+    assert "PGPASSWORD" in str(caught.value)
+    assert ".pgpass" in str(caught.value)
+    assert "postgresql://alice:***@db.example/cases" in str(caught.value)
+    assert split_url("postgresql://alice@db.example/cases?schema=s") == (
+        "postgresql",
+        {"schema": "s"},
+    )
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "memory://someone@",
+        "sqlite://someone@/x.db",
+        "foundry+fake://someone@/",
+        "foundry+https://someone@h/o",
+    ],
+)
+def test_a_user_name_on_a_scheme_that_takes_none_is_refused(url: str) -> None:
+    """memory, SQLite and Foundry URLs take no user information at all (none is ignored)."""
+    with pytest.raises(ConfigurationError, match="take no user name or password"):
+        connect(url)
+
+
+def test_a_third_party_scheme_may_take_a_user_name_but_never_a_password(
+    scheme_cleanup: list[str],
+) -> None:
+    """Only built-in schemes are known to take no user; a password is refused for all."""
+    seen: list[str] = []
+
+    def factory(url: str, options: Mapping[str, str]) -> adapters.InMemoryCaseStore:
+        seen.append(url)
+        return adapters.InMemoryCaseStore()
+
+    adapters.register_adapter("vendorx", factory)
+    scheme_cleanup.append("vendorx")
+    connect("vendorx://analyst@host/x").close()
+    assert seen == ["vendorx://analyst@host/x"]
+    with pytest.raises(ConfigurationError, match="carries a password"):
+        connect(f"vendorx://analyst:{SECRET}@host/x")
+    assert len(seen) == 1
+
+
+@pytest.mark.parametrize(
+    ("text", "advice"),
+    [
+        (SECRET, "expected e.g. memory://"),
+        (f"host=db user=alice password={SECRET}", "libpq key=value connection string"),
+        (f"/var/lib/{SECRET}.db", "sqlite:///relative/path.db"),
+        (f"postgresql:/db.example/{SECRET}", "postgresql: must be followed by two slashes"),
+        (f"memory:{SECRET}", "memory: must be followed by two slashes"),
+    ],
+)
+def test_a_string_that_is_not_a_url_is_described_not_repeated(text: str, advice: str) -> None:
+    """The message gives the length and advice, never the string, which may be a secret."""
+    with pytest.raises(ConfigurationError, match="is not a store URL") as caught:
+        connect(text)
+    assert advice in str(caught.value)
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "message"),
+    [
+        ("memory://?seed=1#part", "takes no #fragment"),
+        ("memory://?seed=1\n", "control characters"),
+        ("memory://?" + "x" * 9000, "at most 8192"),
+        ("memory://?" + "&".join(f"o{i}=1" for i in range(201)), "more than 200 options"),
+        ("memory://?a%20b=1", "not a valid option name"),
+        ("postgresql://db.example:99999/x", "malformed postgresql:// URL"),
+        ("postgresql://db.example:port/x", "malformed postgresql:// URL"),
+    ],
+)
+def test_malformed_urls_are_refused_with_what_is_wrong(url: str, message: str) -> None:
+    """Fragments, control characters, huge URLs, odd option names and bad ports."""
+    with pytest.raises(ConfigurationError, match=message):
+        connect(url)
+
+
+def test_a_url_that_is_not_a_string_is_a_configuration_error() -> None:
+    """connect(5) is a ConfigurationError, not a TypeError."""
+    with pytest.raises(ConfigurationError, match="must be a string, not int"):
+        connect(5)  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("name", ["password", "sslpassword", "token", "db_password", "a b"])
+def test_a_keyword_option_with_a_secret_or_odd_name_is_refused(name: str) -> None:
+    """Keyword options pass the same door as the URL's own."""
+    with pytest.raises(ConfigurationError) as caught:
+        connect("memory://", **{name: SECRET})
+    assert SECRET not in str(caught.value)
+
+
+@pytest.mark.parametrize(
+    ("url", "expected"),
+    [
+        (f"postgresql:/alice:{SECRET}@db/x", "postgresql:/alice:***@db/x"),
+        (f"sqlite://admin:{SECRET}@/x.db", "sqlite://admin:***@/x.db"),
+        (f"alice:{SECRET}@db", "alice:***@db"),
+        (f"memory://?seed=1&token={SECRET}#{SECRET}", "memory://?seed=1&token=***#***"),
+        (f"postgresql://h/x?%70assword={SECRET}", "postgresql://h/x?%70assword=***"),
+        (f"postgresql://alice:{SECRET}?x@db/x", "postgresql://<malformed, 39 characters>"),
+        (SECRET, "<not a URL, 13 characters>"),
+        ("sqlite:///data/a@b.db", "sqlite:///data/a@b.db"),
+    ],
+)
+def test_redact_url_covers_malformed_urls_and_secret_options(url: str, expected: str) -> None:
+    """redact_url hides passwords in every form the door refuses, and secret query values."""
+    assert redact_url(url) == expected

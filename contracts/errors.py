@@ -90,7 +90,15 @@ class Conflict(CaseportError):
 
 
 class ValidationFailed(CaseportError, ValueError):
-    """Raised when a record, query or argument breaks the contract; nothing was written."""
+    """Raised when a record, query or argument breaks the contract; nothing was written.
+
+    ``problems`` lists, for a record or query refused by its model, each failing field's
+    location and pydantic's error type (``("label", "string_too_long")``), never the value.
+    """
+
+    def __init__(self, message: str, *, problems: tuple[tuple[str, str], ...] = ()) -> None:
+        super().__init__(message)
+        self.problems = problems
 
 
 class InvalidCursor(ValidationFailed):

@@ -32,8 +32,13 @@ def as_validation_failed(exc: ValidationError, what: str) -> ValidationFailed:
     The message names each failing field and why, but never echoes the offending input: it may
     be huge, hostile or personal data that must not reach a log.
     """
+    errors = exc.errors(include_input=False, include_url=False)
+    kinds = tuple(
+        (".".join(_location_part(part) for part in error["loc"]) or "(record)", error["type"])
+        for error in errors
+    )
     problems = []
-    for error in exc.errors(include_input=False, include_url=False)[:_MAX_REPORTED]:
+    for error in errors[:_MAX_REPORTED]:
         where = ".".join(_location_part(part) for part in error["loc"]) or "(record)"
         message = error["msg"]
         if error["type"] == "union_tag_invalid":
@@ -47,7 +52,7 @@ def as_validation_failed(exc: ValidationError, what: str) -> ValidationFailed:
     extra = exc.error_count() - len(problems)
     if extra > 0:
         problems.append(f"and {extra} more")
-    return ValidationFailed(f"invalid {what}: " + "; ".join(problems))
+    return ValidationFailed(f"invalid {what}: " + "; ".join(problems), problems=kinds)
 
 
 def validated(build: Callable[[], T], what: str) -> T:

@@ -166,6 +166,7 @@ def test_refusals_name_the_field_but_never_the_value_nor_chain_it(store: CaseSto
         seen.append(error)
         error = error.__cause__ or error.__context__
     assert "label" in str(refused.value)
+    assert refused.value.problems == (("label", "value_error"),)
     for link in seen:
         assert marker not in str(link)
         assert marker not in repr(link)

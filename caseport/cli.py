@@ -363,8 +363,9 @@ def conformance(
     Every test names the numbered requirements of contracts/SPEC.md it checks and gets a
     new, empty store: in URL, {tmp} becomes a new temporary directory and {uid} a unique
     token for every store the kit builds. Capabilities the adapter declares unsupported are
-    not applicable; known deviations are expected to fail. Exits 1 when any requirement
-    fails or the run does not complete.
+    not applicable; known deviations are expected to fail. Exits 0 only when the verdict is
+    conformant, and 1 when a requirement failed, deviates as the adapter declares or went
+    untested, or the run did not complete.
 
     For example:
 
@@ -383,7 +384,7 @@ def conformance(
     print_report(console, result)
     if report is not None:
         console.print(Text(f"Report written to {report}"))
-    if not result.passed:
+    if not result.conformant:
         raise typer.Exit(EXIT_FAILURE)
 
 

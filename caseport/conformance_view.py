@@ -1,4 +1,4 @@
-"""How a conformance report reads on screen: per-area counts, failures, and a verdict.
+"""How a conformance report reads on screen: per-area counts, failures, deviations, a verdict.
 
 A report quotes what the tests and the adapter said (assertion messages, exception text), so
 every cell built from it is a :class:`~rich.text.Text`: never read as rich markup.
@@ -18,6 +18,7 @@ from contracts.conformance.report import ConformanceReport
 __all__ = [
     "STATUSES",
     "area_table",
+    "deviation_table",
     "failure_table",
     "header",
     "print_report",
@@ -25,18 +26,35 @@ __all__ = [
     "verdict",
 ]
 
-STATUSES: Final = ("passed", "failed", "not_applicable", "deviation", "untested")
-"""Requirement outcomes, in the order the tables show them."""
+STATUSES: Final = (
+    "passed",
+    "layer_only",
+    "failed",
+    "deviation",
+    "not_applicable",
+    "untested",
+    "outside_run",
+)
+"""Requirement statuses, in the order the tables show them."""
 
 _MAX_REASON: Final = 160
 
 _HEADINGS: Final = {
     "passed": ("Passed", "green"),
+    "layer_only": ("Layer only", "cyan"),
     "failed": ("Failed", "red"),
-    "not_applicable": ("N/A", "dim"),
     "deviation": ("Deviation", "yellow"),
+    "not_applicable": ("N/A", "dim"),
     "untested": ("Untested", "yellow"),
+    "outside_run": ("Outside run", "dim"),
 }
+
+_CAPTION: Final = (
+    "Passed: held, exercised against the adapter's store. Layer only: held, but checked only "
+    "against the layer or models every adapter shares. N/A: the adapter declares the "
+    "capability unsupported. Outside run: a run cannot check it (review, or a requirement on "
+    "the kit itself)."
+)
 
 
 def _count(value: int, status: str) -> Text:
@@ -58,12 +76,12 @@ def header(report: ConformanceReport) -> Text:
 
 
 def area_table(report: ConformanceReport) -> Table:
-    """Requirement outcomes counted per area of the contract, with a total row."""
+    """Requirement statuses counted per area of the contract, with a total row."""
     per_area: dict[str, Counter[str]] = {}
     for requirement in report.requirements:
         per_area.setdefault(requirement.area, Counter())[requirement.status] += 1
     table = Table(title="Requirements by area", title_justify="left", show_footer=True)
-    table.caption = "N/A: not applicable, the adapter declares the capability unsupported"
+    table.caption = _CAPTION
     table.caption_justify = "left"
     table.add_column("Area", footer="Total", no_wrap=True)
     summary = report.summary
@@ -102,12 +120,32 @@ def failure_table(report: ConformanceReport) -> Table | None:
             f"{test.nodeid.rpartition('::')[2]}: {_first_line(test.reason)}"
             for test in requirement.tests
             if test.outcome == "failed" and test.reason
-        ] or ["(no reason recorded)"]
+        ]
+        if requirement.note:
+            reasons.append(_first_line(requirement.note))
         table.add_row(
             Text(requirement.id),
             Text(requirement.level),
             Text(requirement.text),
-            Text("\n".join(reasons)),
+            Text("\n".join(reasons or ["(no reason recorded)"])),
+        )
+    return table
+
+
+def deviation_table(report: ConformanceReport) -> Table | None:
+    """The known deviations the adapter declares, and whether this run saw them."""
+    deviations = [r for r in report.requirements if r.status == "deviation"]
+    if not deviations:
+        return None
+    table = Table(title="Known deviations (declared by the adapter)", title_justify="left")
+    table.add_column("Id", style="bold yellow", no_wrap=True)
+    table.add_column("The adapter's reason")
+    table.add_column("In this run")
+    for requirement in deviations:
+        table.add_row(
+            Text(requirement.id),
+            Text(_first_line(requirement.declared_deviation or "")),
+            Text(requirement.note or ""),
         )
     return table
 
@@ -123,24 +161,41 @@ def run_errors(report: ConformanceReport) -> Text | None:
 
 
 def verdict(report: ConformanceReport) -> Text:
-    """One line: conformant or not, and how many requirements passed."""
+    """The verdict and the counts behind it, never saying more than the report does."""
     summary = report.summary
-    counted = f"{summary.passed} of {summary.total} requirements passed"
-    if summary.deviation:
-        counted += f", {summary.deviation} known deviations"
-    if summary.untested:
-        counted += f", {summary.untested} not covered by any test yet"
-    if report.passed:
+    counted = f"{summary.passed} of {summary.total} requirements passed against the store"
+    if summary.layer_only:
+        counted += f", {summary.layer_only} held in the layer only"
+    if summary.not_applicable:
+        counted += f", {summary.not_applicable} not applicable"
+    if summary.outside_run:
+        counted += f", {summary.outside_run} outside what a run can check"
+    if summary.tests_not_run:
+        counted += f"; {summary.tests_not_run} tests could not run"
+    if report.verdict == "conformant":
         return Text(f"CONFORMANT: {counted}.", style="bold green")
-    failed = f"{summary.failed} failed" if summary.failed else "the run did not complete"
-    return Text(f"NOT CONFORMANT: {counted}, {failed}.", style="bold red")
+    if report.verdict == "partial_run":
+        narrowed = "; ".join(report.selection.narrowing())
+        return Text(f"PARTIAL RUN, NOT CONFORMANT ({narrowed}): {counted}.", style="bold yellow")
+    if report.verdict == "incomplete":
+        return Text(f"NOT CONFORMANT: the run did not complete; {counted}.", style="bold red")
+    problems = [
+        f"{count} {what}"
+        for count, what in (
+            (summary.failed, "failed"),
+            (summary.deviation, "known deviations"),
+            (summary.untested, "untested"),
+        )
+        if count
+    ]
+    return Text(f"NOT CONFORMANT: {counted}; {', '.join(problems)}.", style="bold red")
 
 
 def print_report(console: Console, report: ConformanceReport) -> None:
-    """Print the whole summary: who was tested, counts per area, failures, verdict."""
+    """Print the whole summary: who was tested, counts per area, problems, verdict."""
     console.print(header(report))
     console.print(area_table(report))
-    for part in (failure_table(report), run_errors(report)):
+    for part in (failure_table(report), deviation_table(report), run_errors(report)):
         if part is not None:
             console.print(part)
     console.print(verdict(report))

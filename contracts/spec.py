@@ -9,20 +9,26 @@ under a ``## Area`` heading. A retired requirement keeps its line, struck throug
 reads both kinds of line, so the numbering of an area can be checked across retirements;
 :func:`load_requirements` keeps the active requirements only. The conformance kit checks its
 tests' requirement markers and builds its report from :func:`load_requirements`.
+
+:data:`OUTSIDE_A_RUN` names the requirements that a run of the conformance kit cannot check
+against a store, with the reason; the report lists them apart instead of calling them passed.
 """
 
 from __future__ import annotations
 
 import functools
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from importlib.resources import files
+from types import MappingProxyType
 from typing import Final, Literal
 
 from contracts.errors import ValidationFailed
 
 __all__ = [
     "LEVELS",
+    "OUTSIDE_A_RUN",
     "Level",
     "Requirement",
     "RetiredRequirement",
@@ -35,6 +41,20 @@ __all__ = [
 Level = Literal["MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY"]
 LEVELS: Final[tuple[Level, ...]] = ("MUST", "MUST NOT", "SHOULD", "SHOULD NOT", "MAY")
 _LEVELS_BY_NAME: Final[dict[str, Level]] = {level: level for level in LEVELS}
+
+OUTSIDE_A_RUN: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "CAP-006": "whether a declaration hides a defect takes a person reading the adapter's "
+        "capabilities and KNOWN_DEVIATIONS with their reasons; no test of a store can tell",
+        "CAP-007": "a requirement on the conformance kit itself, not on the adapter; the kit's "
+        "own tests (tests/contract/test_plugin.py) check it",
+    }
+)
+"""Requirements a run of the conformance kit cannot check against a store, with the reason.
+
+The report gives them the status ``outside_run``: neither passed nor untested, and not part
+of the verdict, which covers only what a run can check.
+"""
 
 _SPEC_FILE: Final = "SPEC.md"
 _ID = r"[A-Z]+-\d{3}"

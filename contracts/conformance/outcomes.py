@@ -7,7 +7,7 @@ from typing import Final
 
 import pytest
 
-from contracts.conformance.report import TestOutcome, TestResult
+from contracts.conformance.report import Exercises, TestOutcome, TestResult
 
 __all__ = ["TestRecord", "failure_reason", "shorten"]
 
@@ -38,32 +38,35 @@ class TestRecord:
     """What the phases of one test reported so far.
 
     Attributes:
+        exercises: what the test checks: the adapter's store, or only the layer.
         duration: the time its phases took, in seconds.
         failure: why it failed, for every requirement it names.
         deviation: why it was expected to fail, when it failed as the adapter declared.
         undeclared_failure: why it failed, for the requirements it names that the adapter
             does not declare in ``KNOWN_DEVIATIONS``, when it failed as declared.
-        unexpected_pass: why a test expected to fail counts as failed although it passed.
         gated: why it was skipped as not applicable.
+        not_run: why it could not run in this run (something it needs was not provided).
         passed: whether its call passed.
     """
 
     __test__ = False  # a record of a test, not a pytest test class
 
+    exercises: Exercises = "store"
     duration: float = 0.0
     failure: str | None = None
     deviation: str | None = None
     undeclared_failure: str | None = None
-    unexpected_pass: str | None = None
     gated: str | None = None
+    not_run: str | None = None
     passed: bool = False
 
     def result(self, nodeid: str, *, declared: bool = False) -> TestResult | None:
         """The test's outcome for one requirement it names.
 
-        A failure wins, then a deviation, then an unexpected pass, then gating, then a pass. A
-        deviation or an unexpected pass concerns only the requirements the adapter declares in
-        ``KNOWN_DEVIATIONS``: for the others the test simply failed or passed.
+        A failure wins, then a deviation, then gating, then not running, then a pass. A
+        deviation concerns only the requirements the adapter declares in ``KNOWN_DEVIATIONS``:
+        for the others the test failed. Whether a declaration is out of date is settled per
+        requirement, from all its tests (see :func:`contracts.conformance.report.settle`).
 
         Args:
             nodeid: the test's pytest node id.
@@ -81,17 +84,18 @@ class TestRecord:
                 outcome, reason = "deviation", self.deviation
             else:
                 outcome, reason = "failed", self.undeclared_failure or self.deviation
-        elif self.unexpected_pass is not None:
-            if declared:
-                outcome, reason = "failed", self.unexpected_pass
-            else:
-                outcome, reason = "passed", None
         elif self.gated is not None:
             outcome, reason = "not_applicable", self.gated
+        elif self.not_run is not None:
+            outcome, reason = "not_run", self.not_run
         elif self.passed:
             outcome, reason = "passed", None
         else:
             return None
         return TestResult(
-            nodeid=nodeid, outcome=outcome, duration_s=round(self.duration, 6), reason=reason
+            nodeid=nodeid,
+            outcome=outcome,
+            exercises=self.exercises,
+            duration_s=round(self.duration, 6),
+            reason=reason,
         )

@@ -5,21 +5,29 @@ every pytest run of everyone who installs caseport; it stays inert (it only adds
 command-line options) unless ``--caseport-url`` is given. Then it:
 
 - offers the fixtures ``caseport_url``, ``caseport_store_factory`` (a callable building a new,
-  empty store; override it in a ``conftest.py`` to build stores your own way) and ``store``
-  (a fresh store per test, closed afterwards, refused when not empty);
+  empty store; override it in a ``conftest.py`` to build stores your own way), ``store`` (a
+  fresh store per test, closed afterwards, refused when not empty) and
+  ``caseport_write_faults`` (``None``; override it with a
+  :class:`~contracts.conformance.stores.WriteFaults` to run the tests that need failing
+  backend writes);
 - requires every collected test to name the ``SPEC.md`` requirements it checks with
-  ``@pytest.mark.requirement(...)`` (a missing marker or an unknown id is a collection error);
+  ``@pytest.mark.requirement(...)`` (a missing marker or an unknown id is a collection error),
+  and reads ``@pytest.mark.layer_only("why")`` on tests that check only the layer or the
+  models, so the report does not count them as the adapter's passes;
 - skips a test marked ``@pytest.mark.capability(...)`` when the adapter declares one of those
-  capabilities unsupported, and turns every other skip into a failure;
-- expects the tests of the adapter's ``KNOWN_DEVIATIONS`` to fail (strict xfail), so a known
-  deviation that starts passing fails the run;
-- lets a declaration excuse only the requirements it names (see below);
+  capabilities unsupported, and a test needing ``caseport_write_faults`` when the run provides
+  none (reported ``not_run``); every other skip becomes a failure;
+- expects the requirements of the adapter's ``KNOWN_DEVIATIONS`` to fail, and fails the run
+  when every test naming a declared requirement ran and passed (the declaration is out of date);
+- records which tests were selected (``-k``, ``-m``, paths and node ids, deselections, an early
+  stop), so a narrowed run is reported as a partial run, never as conformant;
 - writes the JSON report (:mod:`contracts.conformance.report`) with ``--caseport-report``.
 
 The adapter's capabilities and deviations are read once per session from a probe store built
 by the factory.
 
-A test naming a requirement in ``KNOWN_DEVIATIONS`` is expected to fail, and its outcome is
+A test naming a requirement in ``KNOWN_DEVIATIONS`` is expected to fail (a non-strict xfail:
+only some of a requirement's tests may be able to show its deviation), and its outcome is
 settled requirement by requirement:
 
 - it fails: each declared requirement it names is a ``deviation``; each other one is
@@ -27,17 +35,19 @@ settled requirement by requirement:
   test as failed unless every requirement it names is declared. An adapter whose deviation
   makes such a test fail declares every requirement the test names (after checking that they
   are indeed broken);
-- it passes: each declared requirement is ``failed`` (the declaration is out of date) and each
-  other one ``passed``; pytest reports the test as failed (strict xfail).
+- it passes: it counts as passed for each requirement it names. A declared requirement whose
+  tests all ran and passed is ``failed`` and fails the run; one whose revealing tests did not
+  run stays a ``deviation``, noted as not observed.
 
 PYTEST_DONT_REWRITE: the plugin holds no assertions, and may be imported before pytest starts.
 """
 
 from __future__ import annotations
 
+import importlib.util
 import sys
 import time
-from collections.abc import Generator, Iterator
+from collections.abc import Generator, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
@@ -51,12 +61,16 @@ from contracts.conformance.outcomes import TestRecord, failure_reason, shorten
 from contracts.conformance.report import (
     AdapterSummary,
     ConformanceReport,
+    Exercises,
+    Selection,
     TestResult,
     build_report,
+    stale_deviations,
     write_report,
 )
 from contracts.conformance.stores import (
     StoreFactory,
+    WriteFaults,
     default_store_factory,
     holds_records,
     redact,
@@ -68,18 +82,29 @@ from contracts.store import CaseStore
 
 __all__ = [
     "CAPABILITY_MARKER",
+    "LAYER_ONLY_MARKER",
     "REQUIREMENT_MARKER",
     "SESSION_PLUGIN_NAME",
+    "SUITE_PACKAGE",
+    "WRITE_FAULTS_FIXTURE",
     "StoreFactory",
+    "WriteFaults",
     "default_store_factory",
 ]
 
 REQUIREMENT_MARKER: Final = "requirement"
 CAPABILITY_MARKER: Final = "capability"
+LAYER_ONLY_MARKER: Final = "layer_only"
+WRITE_FAULTS_FIXTURE: Final = "caseport_write_faults"
+SUITE_PACKAGE: Final = "contracts.conformance.suite"
 SESSION_PLUGIN_NAME: Final = "caseport-conformance-session"
 """Name under which the active kit registers itself; absent when the plugin is inert."""
 
 _ENTRY_POINT_NAME: Final = "caseport_conformance"
+_NO_WRITE_FAULTS: Final = (
+    f"needs backend write faults, which this run does not provide (override the "
+    f"{WRITE_FAULTS_FIXTURE} fixture); not run, so not counted as passed"
+)
 _NOT_EMPTY: Final = (
     "the store built for this test already holds records; the conformance kit needs a new, "
     "empty store for every test and never deletes data. Make caseport_store_factory build a "
@@ -135,6 +160,11 @@ def pytest_configure(config: pytest.Config) -> None:
         f"{CAPABILITY_MARKER}(*capabilities): capabilities a conformance test needs; the test "
         "is not applicable when the adapter declares one of them unsupported",
     )
+    config.addinivalue_line(
+        "markers",
+        f"{LAYER_ONLY_MARKER}(reason): the conformance test checks only the layer or the "
+        "models every adapter inherits, so it is not counted as the adapter's pass",
+    )
     try:
         session = _ConformanceSession(url, Path(report) if report else None)
     except CaseportError as exc:
@@ -149,6 +179,10 @@ def _marker_values(item: pytest.Item, name: str) -> list[object]:
 def _requirement_ids(item: pytest.Item) -> tuple[str, ...]:
     ids = _marker_values(item, REQUIREMENT_MARKER)
     return tuple(dict.fromkeys(value for value in ids if isinstance(value, str)))
+
+
+def _exercises(item: pytest.Item) -> Exercises:
+    return "layer" if item.get_closest_marker(LAYER_ONLY_MARKER) is not None else "store"
 
 
 def _capabilities(item: pytest.Item) -> tuple[Capability, ...]:
@@ -198,11 +232,14 @@ class _ConformanceSession:
         self._known = frozenset(requirement.id for requirement in self._requirements)
         self._probe: _Probe | None = None
         self._item_requirements: dict[str, tuple[str, ...]] = {}
+        self._item_exercises: dict[str, Exercises] = {}
         self._gated: dict[str, str] = {}
+        self._not_run: dict[str, str] = {}
         self._deviating: dict[str, _Deviation] = {}
         self._excused: set[tuple[str, str]] = set()
-        self._unexpected_passes: set[tuple[str, str]] = set()
         self._records: dict[str, TestRecord] = {}
+        self._deselected = 0
+        self._stale: list[str] = []
         self._errors: list[str] = []
         self._started_at = datetime.now(UTC)
         self._started = time.monotonic()
@@ -230,9 +267,19 @@ class _ConformanceSession:
         finally:
             built.close()
 
+    @pytest.fixture
+    def caseport_write_faults(self) -> WriteFaults | None:
+        """Fails a store's backend writes on demand; ``None``: this run cannot.
+
+        Override it in a ``conftest.py`` (or a plugin) with a
+        :class:`~contracts.conformance.stores.WriteFaults` for the stores your
+        ``caseport_store_factory`` builds.
+        """
+        return None
+
     @pytest.fixture(autouse=True)
     def _caseport_conformance_gate(self, request: pytest.FixtureRequest) -> None:
-        """Skip tests of unsupported capabilities and expect known deviations to fail."""
+        """Skip tests that cannot apply or cannot run, and expect known deviations to fail."""
         probe = self._probe_once(request)
         item: pytest.Item = request.node
         for capability in _capabilities(item):
@@ -240,6 +287,12 @@ class _ConformanceSession:
                 reason = f"capability {capability.value} declared unsupported"
                 self._gated[item.nodeid] = reason
                 pytest.skip(reason)
+        if (
+            WRITE_FAULTS_FIXTURE in request.fixturenames
+            and request.getfixturevalue(WRITE_FAULTS_FIXTURE) is None
+        ):
+            self._not_run[item.nodeid] = _NO_WRITE_FAULTS
+            pytest.skip(_NO_WRITE_FAULTS)
         names = _requirement_ids(item)
         declared = [
             requirement_id for requirement_id in names if requirement_id in probe.deviations
@@ -254,7 +307,9 @@ class _ConformanceSession:
                 declared=frozenset(declared),
                 undeclared=tuple(name for name in names if name not in probe.deviations),
             )
-            item.add_marker(pytest.mark.xfail(reason=reason, strict=True))
+            # Not strict: a requirement's other tests may pass; whether the declaration is out
+            # of date is settled per requirement when the run ends.
+            item.add_marker(pytest.mark.xfail(reason=reason, strict=False))
 
     # ------------------------------------------------------------------ collection
 
@@ -296,12 +351,23 @@ class _ConformanceSession:
             except ValueError:
                 names = ", ".join(capability.value for capability in Capability)
                 problems.append(f"{item.nodeid}: unknown capability {value!r}; known: {names}")
+        for mark in item.iter_markers(LAYER_ONLY_MARKER):
+            if len(mark.args) != 1 or not isinstance(mark.args[0], str) or not mark.args[0]:
+                problems.append(
+                    f"{item.nodeid}: @pytest.mark.{LAYER_ONLY_MARKER} takes one reason: why "
+                    "the test cannot fail for an adapter"
+                )
         return problems
 
     def pytest_collection_modifyitems(self, items: list[pytest.Item]) -> None:
-        """Remember which requirements each collected test checks."""
+        """Remember which requirements each collected test checks, and what it exercises."""
         for item in items:
             self._item_requirements[item.nodeid] = _requirement_ids(item)
+            self._item_exercises[item.nodeid] = _exercises(item)
+
+    def pytest_deselected(self, items: Sequence[pytest.Item]) -> None:
+        """Count deselected tests: a run that deselects any is a partial run."""
+        self._deselected += len(items)
 
     def pytest_collectreport(self, report: pytest.CollectReport) -> None:
         """Note collection errors for the report."""
@@ -350,8 +416,6 @@ class _ConformanceSession:
         """
         report = yield
         deviation = self._deviating.get(item.nodeid)
-        if deviation is not None and report.when == "call" and report.failed and not call.excinfo:
-            self._unexpected_passes.add((item.nodeid, report.when))
         if not report.skipped:
             return report
         wasxfail = getattr(report, "wasxfail", None)
@@ -369,7 +433,7 @@ class _ConformanceSession:
                 report.sections.append(
                     ("caseport conformance", _undeclared_message(deviation, str(wasxfail)))
                 )
-        elif item.nodeid not in self._gated:
+        elif item.nodeid not in self._gated and item.nodeid not in self._not_run:
             skipped = report.longrepr[-1] if isinstance(report.longrepr, tuple) else ""
             skipped = skipped.removeprefix("Skipped: ")
             report.outcome = "failed"
@@ -381,12 +445,13 @@ class _ConformanceSession:
 
     def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
         """Fold each phase's report into the test's outcome."""
-        record = self._records.setdefault(report.nodeid, TestRecord())
+        record = self._records.get(report.nodeid)
+        if record is None:
+            exercises = self._item_exercises.get(report.nodeid, "store")
+            record = self._records[report.nodeid] = TestRecord(exercises=exercises)
         record.duration += report.duration
         phase = (report.nodeid, report.when)
-        if phase in self._unexpected_passes:
-            record.unexpected_pass = failure_reason(report)
-        elif phase in self._excused:
+        if phase in self._excused:
             deviation = self._deviating[report.nodeid]
             record.deviation = shorten(deviation.reason)
             record.undeclared_failure = shorten(
@@ -400,13 +465,14 @@ class _ConformanceSession:
                 record.deviation = shorten(str(wasxfail))
             else:
                 record.gated = self._gated.get(report.nodeid)
+                record.not_run = self._not_run.get(report.nodeid)
         elif report.when == "call":
             record.passed = True
 
     # ------------------------------------------------------------------ report
 
     def pytest_sessionfinish(self, session: pytest.Session, exitstatus: int) -> None:
-        """Build the report and write it when ``--caseport-report`` is given."""
+        """Build the report, fail the run on out-of-date declarations, and write the report."""
         completed = exitstatus in (pytest.ExitCode.OK, pytest.ExitCode.TESTS_FAILED)
         if not completed and not self._errors:
             self._errors.append(f"the run did not complete (pytest exit status {exitstatus})")
@@ -419,6 +485,10 @@ class _ConformanceSession:
                 if result is not None:
                     results.setdefault(requirement_id, []).append(result)
         probe = self._probe
+        deviations = {} if probe is None else probe.deviations
+        self._stale = stale_deviations(results, deviations)
+        if self._stale and session.exitstatus == pytest.ExitCode.OK:
+            session.exitstatus = pytest.ExitCode.TESTS_FAILED
         self.report = build_report(
             requirements=self._requirements,
             results=results,
@@ -427,11 +497,46 @@ class _ConformanceSession:
             capabilities={} if probe is None else self._capability_table(probe),
             started_at=self._started_at,
             duration_s=round(time.monotonic() - self._started, 3),
+            selection=self._selection(session),
             run_completed=completed,
+            deviations=deviations,
             errors=self._errors,
         )
         if self.report_path is not None:
             write_report(self.report, self.report_path)
+
+    def _selection(self, session: pytest.Session) -> Selection:
+        config = session.config
+        suite = _suite_directory()
+        base = config.invocation_params.dir
+        whole = False
+        paths: list[str] = []
+        for arg in config.args:
+            if _names_suite(arg, suite, base):
+                whole = True
+            else:
+                paths.append(arg)
+        keyword = config.option.keyword or None
+        markers = config.option.markexpr or None
+        ignored = [
+            str(path)
+            for path in config.getoption("ignore") or ()
+            if _inside(Path(base, path), suite)
+        ]
+        ignored += [str(glob) for glob in config.getoption("ignore_glob") or ()]
+        stop = session.shouldstop or session.shouldfail
+        stopped = (stop if isinstance(stop, str) else "stopped early") if stop else None
+        deselected = self._deselected
+        return Selection(
+            complete=whole and not (keyword or markers or ignored or deselected or stopped),
+            whole_suite=whole,
+            paths=tuple(paths),
+            keyword=keyword,
+            markers=markers,
+            ignored=tuple(ignored),
+            deselected=deselected,
+            stopped_early=stopped,
+        )
 
     def _adapter(self, probe: _Probe | None) -> AdapterSummary:
         url = redact(self.url)
@@ -448,15 +553,53 @@ class _ConformanceSession:
         }
 
     def pytest_terminal_summary(self, terminalreporter: pytest.TerminalReporter) -> None:
-        """Print the requirement counts and where the report went."""
+        """Print the verdict, the requirement counts and where the report went."""
         if self.report is None:
             return
-        summary = self.report.summary
+        report = self.report
+        summary = report.summary
+        verdict = report.verdict.replace("_", " ")
         terminalreporter.write_sep(
             "-",
-            f"caseport conformance: {summary.passed} passed, {summary.failed} failed, "
-            f"{summary.deviation} deviation, {summary.not_applicable} not applicable, "
-            f"{summary.untested} untested of {summary.total} requirements",
+            f"caseport conformance: {verdict}; of {summary.total} requirements "
+            f"{summary.passed} passed against the store, {summary.layer_only} layer only, "
+            f"{summary.failed} failed, {summary.deviation} deviation, "
+            f"{summary.not_applicable} not applicable, {summary.untested} untested, "
+            f"{summary.outside_run} outside a run; {summary.tests_not_run} tests not run",
         )
+        for nodeid, reason in self._not_run.items():
+            terminalreporter.write_line(f"not run: {nodeid}: {reason}")
+        for requirement_id in self._stale:
+            terminalreporter.write_line(
+                f"{requirement_id} is declared in KNOWN_DEVIATIONS, yet every test naming it "
+                "ran and passed: the declaration is out of date, so the run fails"
+            )
+        if not report.selection.complete:
+            narrowed = "; ".join(report.selection.narrowing())
+            terminalreporter.write_line(
+                f"partial run ({narrowed}): a partial run is never conformant"
+            )
         if self.report_path is not None:
             terminalreporter.write_line(f"report: {self.report_path}")
+
+
+def _suite_directory() -> Path | None:
+    spec = importlib.util.find_spec(SUITE_PACKAGE)
+    locations = None if spec is None else spec.submodule_search_locations
+    return Path(next(iter(locations))).resolve() if locations else None
+
+
+def _inside(path: Path, directory: Path | None) -> bool:
+    if directory is None:
+        return False
+    resolved = path.resolve()
+    return resolved == directory or directory in resolved.parents
+
+
+def _names_suite(arg: str, suite: Path | None, base: Path) -> bool:
+    """Whether a pytest argument names the whole suite package (not a part of it)."""
+    if arg == SUITE_PACKAGE:
+        return True
+    if suite is None or "::" in arg:
+        return False
+    return Path(base, arg).resolve() == suite

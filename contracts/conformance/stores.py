@@ -1,19 +1,39 @@
-"""How the kit gets the stores it tests: built fresh from a URL, and checked to be empty."""
+"""How the kit gets the stores it tests: built fresh, checked to be empty, made to fail writes."""
 
 from __future__ import annotations
 
 import uuid
 from collections.abc import Callable
 from pathlib import Path
+from typing import Protocol
 
 from contracts.capabilities import Capability
 from contracts.models.records import RECORD_CLASSES
 from contracts.store import RECORD_CAPABILITY, CaseStore
 
-__all__ = ["StoreFactory", "default_store_factory", "holds_records", "redact"]
+__all__ = ["StoreFactory", "WriteFaults", "default_store_factory", "holds_records", "redact"]
 
 StoreFactory = Callable[[], CaseStore]
 """Builds a new, empty store each time it is called."""
+
+
+class WriteFaults(Protocol):
+    """Makes the backend writes of a store fail, for the tests of atomicity under faults.
+
+    The kit cannot fail a backend's writes by itself: whoever builds the stores provides this
+    through the ``caseport_write_faults`` fixture. Without it, the tests that need it do not
+    run and the report says so (``not_run``); they are never counted as passed.
+    """
+
+    def fail_writes_after(self, store: CaseStore, writes: int) -> None:
+        """Let ``writes`` more backend write requests of ``store`` succeed, then fail the rest.
+
+        A backend write request is one request that changes data (one statement, transaction
+        or HTTP request, as the backend goes); reads keep working.
+        """
+
+    def heal(self, store: CaseStore) -> None:
+        """Stop failing writes: ``store`` reads and writes normally again at once."""
 
 
 def default_store_factory(url: str, make_directory: Callable[[], Path]) -> StoreFactory:

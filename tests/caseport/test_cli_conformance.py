@@ -1,24 +1,28 @@
-"""``caseport conformance``: the kit's verdict, per area, with the failures spelt out."""
+"""``caseport conformance``: the kit's verdict, per area, with failures and deviations spelt out.
+
+Real runs go through the command; the rendering of reports no real adapter produces (a failed
+requirement, markup in a reason) is checked on reports built here and printed by the same code.
+"""
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import io
 from datetime import UTC, datetime
 from pathlib import Path
 
-import pytest
+from rich.console import Console
 from typer.testing import CliRunner
 
 from caseport.cli import app
-from contracts.conformance import runner as conformance_runner
+from caseport.conformance_view import print_report
 from contracts.conformance.report import (
     AdapterSummary,
     ConformanceReport,
     RequirementResult,
+    Selection,
     Summary,
     TestResult,
     read_report,
-    write_report,
 )
 
 runner = CliRunner()
@@ -26,6 +30,7 @@ WIDE = {"COLUMNS": "200"}
 
 
 def fake_report(failed: bool) -> ConformanceReport:
+    """A three-requirement report: one pass, one failure or pass, one not applicable."""
     rows = (
         RequirementResult(
             id="ENT-001",
@@ -33,6 +38,7 @@ def fake_report(failed: bool) -> ConformanceReport:
             level="MUST",
             text="A created entity reads back equal.",
             status="passed",
+            exercised="store",
             tests=(
                 TestResult(
                     nodeid="suite/test_entities.py::test_round_trip",
@@ -47,6 +53,7 @@ def fake_report(failed: bool) -> ConformanceReport:
             level="MUST",
             text="Shortest paths are all the shortest paths.",
             status="failed" if failed else "passed",
+            exercised="store",
             tests=(
                 TestResult(
                     nodeid="suite/test_graph.py::test_all_shortest_paths",
@@ -65,103 +72,111 @@ def fake_report(failed: bool) -> ConformanceReport:
         ),
     )
     return ConformanceReport(
+        format=2,
         kit_version="0.1.0",
         spec_version="0.1.0",
         adapter=AdapterSummary(name="fake", version="9.9", backend="a test double", url="fake://"),
         capabilities={"records.cases": "unsupported"},
         started_at=datetime(2025, 1, 1, tzinfo=UTC),
         duration_s=1.5,
+        selection=Selection(complete=True, whole_suite=True),
         summary=Summary(
             passed=1 if failed else 2,
+            layer_only=0,
             failed=1 if failed else 0,
-            not_applicable=1,
             deviation=0,
+            not_applicable=1,
             untested=0,
+            outside_run=0,
             total=3,
+            tests_not_run=0,
         ),
         requirements=rows,
-        passed=not failed,
+        verdict="not_conformant" if failed else "conformant",
     )
 
 
-@pytest.fixture
-def kit(monkeypatch: pytest.MonkeyPatch) -> list[tuple[str, Path | None]]:
-    """Replace the kit's runner; returns the calls it received."""
-    calls: list[tuple[str, Path | None]] = []
-
-    def run(
-        url: str,
-        *,
-        report_path: Path | None = None,
-        extra_args: Sequence[str] = (),
-        verbose: bool = False,
-    ) -> ConformanceReport:
-        calls.append((url, report_path))
-        report = fake_report(failed=url == "memory://?seed=13")
-        if report_path is not None:
-            write_report(report, report_path)
-        return report
-
-    monkeypatch.setattr(conformance_runner, "run_conformance", run)
-    return calls
+def printed(report: ConformanceReport) -> str:
+    """What ``caseport conformance`` prints for ``report``."""
+    output = io.StringIO()
+    print_report(Console(file=output, width=200, color_system=None), report)
+    return output.getvalue()
 
 
-def test_failed_requirements_are_listed_with_their_reason_and_exit_1(
-    kit: list[tuple[str, Path | None]],
-) -> None:
-    """A failing requirement is named with its test's reason, and the command exits 1."""
-    result = runner.invoke(app, ["conformance", "memory://?seed=13"], env=WIDE)
-    assert result.exit_code == 1
-    out = result.stdout
+def test_failed_requirements_are_listed_with_their_reason() -> None:
+    """A failing requirement is named with its test's reason, and the verdict says so."""
+    out = printed(fake_report(failed=True))
     assert "Requirements by area" in out
     assert "Failed requirements" in out
     assert "GRA-004" in out
     assert "test_all_shortest_paths: expected 2 paths, got 1" in out
-    assert "NOT CONFORMANT: 1 of 3 requirements passed, 1 failed." in out
-    assert kit == [("memory://?seed=13", None)]
+    assert (
+        "NOT CONFORMANT: 1 of 3 requirements passed against the store, 1 not applicable; "
+        "1 failed." in out
+    )
 
 
-def test_a_passing_run_exits_0_and_writes_the_report(
-    tmp_path: Path, kit: list[tuple[str, Path | None]]
-) -> None:
-    """A conformant adapter exits 0; --report leaves a JSON report that reads back."""
-    target = tmp_path / "report.json"
-    result = runner.invoke(app, ["conformance", "memory://", "--report", str(target)], env=WIDE)
-    assert result.exit_code == 0, result.output
-    assert "CONFORMANT: 2 of 3 requirements passed." in result.stdout
-    assert "Failed requirements" not in result.stdout
-    assert f"Report written to {target}" in result.stdout
-    assert read_report(target) == fake_report(failed=False)
-
-
-def test_area_table_counts_each_status_per_area(kit: list[tuple[str, Path | None]]) -> None:
+def test_area_table_counts_each_status_per_area() -> None:
     """Each area row counts its requirements by status; the footer gives the totals."""
-    result = runner.invoke(app, ["conformance", "memory://?seed=13"], env=WIDE)
     rows = {
         line.split("│")[1].strip(): [cell.strip() for cell in line.split("│")[2:-1]]
-        for line in result.stdout.splitlines()
+        for line in printed(fake_report(failed=True)).splitlines()
         if line.startswith("│")
     }
-    # Columns: passed, failed, not applicable, deviation, untested, total.
-    assert rows["Graph"] == ["0", "1", "0", "0", "0", "1"]
-    assert rows["Cases"] == ["0", "0", "1", "0", "0", "1"]
-    assert rows["Total"] == ["1", "1", "1", "0", "0", "3"]
+    # Columns: passed, layer only, failed, deviation, n/a, untested, outside run, total.
+    assert rows["Graph"] == ["0", "0", "1", "0", "0", "0", "0", "1"]
+    assert rows["Cases"] == ["0", "0", "0", "0", "1", "0", "0", "1"]
+    assert rows["Total"] == ["1", "0", "1", "0", "1", "0", "0", "3"]
 
 
-def test_the_real_kit_runs_against_the_memory_adapter(tmp_path: Path) -> None:
-    """The in-memory reference adapter passes the real conformance kit."""
+def test_a_partial_run_is_never_called_conformant() -> None:
+    """A narrowed run says how it was narrowed, whatever its counts."""
+    narrowed = fake_report(failed=False).model_copy(
+        update={
+            "verdict": "partial_run",
+            "selection": Selection(
+                complete=False, whole_suite=True, keyword="graph", deselected=200
+            ),
+        }
+    )
+    out = printed(narrowed)
+    assert "PARTIAL RUN, NOT CONFORMANT (-k 'graph'; 200 tests deselected)" in out
+    assert "CONFORMANT:" not in out.replace("NOT CONFORMANT", "")
+
+
+def test_the_real_kit_passes_the_memory_adapter_and_writes_the_report(tmp_path: Path) -> None:
+    """memory:// is conformant: exit 0, the counts the report holds, the report written."""
     target = tmp_path / "memory.json"
     result = runner.invoke(app, ["conformance", "memory://", "--report", str(target)], env=WIDE)
+    assert result.exit_code == 0, result.stdout
     report = read_report(target)
-    assert report.adapter.name == "memory"
-    assert result.exit_code == (0 if report.passed else 1)
-    assert report.passed, result.stdout
-    assert "CONFORMANT" in result.stdout
+    assert (report.adapter.name, report.verdict) == ("memory", "conformant")
+    summary = report.summary
+    assert (
+        f"CONFORMANT: {summary.passed} of {summary.total} requirements passed against the "
+        f"store, {summary.layer_only} held in the layer only, {summary.outside_run} outside "
+        f"what a run can check; {summary.tests_not_run} tests could not run." in result.stdout
+    )
+    assert f"Report written to {target}" in result.stdout
+    assert "Failed requirements" not in result.stdout
 
 
-def test_failure_reasons_that_look_like_markup_are_shown_as_written(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_a_declared_deviation_makes_the_real_kit_exit_1_and_is_shown(tmp_path: Path) -> None:
+    """foundry+fake:// declares BULK-003: not conformant, exit 1, the deviation spelt out."""
+    target = tmp_path / "foundry.json"
+    result = runner.invoke(
+        app, ["conformance", "foundry+fake://", "--report", str(target)], env=WIDE
+    )
+    assert result.exit_code == 1, result.stdout
+    report = read_report(target)
+    assert report.verdict == "not_conformant"
+    assert "Known deviations (declared by the adapter)" in result.stdout
+    assert "BULK-003" in result.stdout
+    assert "declared by the adapter, not observed in this run" in result.stdout
+    assert "; 1 known deviations." in result.stdout
+
+
+def test_failure_reasons_that_look_like_markup_are_shown_as_written() -> None:
     """A test's reason quoting ``[/bold]`` or ``[red]`` neither crashes the table nor vanishes."""
     broken = fake_report(failed=True)
     reason = "assert '[/bold]' == '[red]x'"
@@ -178,17 +193,9 @@ def test_failure_reasons_that_look_like_markup_are_shown_as_written(
         else requirement
         for requirement in broken.requirements
     )
-    report = broken.model_copy(update={"requirements": requirements})
-
-    def run(url: str, **options: object) -> ConformanceReport:
-        return report
-
-    monkeypatch.setattr(conformance_runner, "run_conformance", run)
-    result = runner.invoke(app, ["conformance", "memory://?seed=13"], env=WIDE)
-    assert result.exit_code == 1
-    assert f"test_all_shortest_paths: {reason}" in result.stdout
-    assert "Labels like [red]this[/red] round-trip." in result.stdout
-    assert "Error" not in result.output
+    out = printed(broken.model_copy(update={"requirements": requirements}))
+    assert f"test_all_shortest_paths: {reason}" in out
+    assert "Labels like [red]this[/red] round-trip." in out
 
 
 def test_a_url_no_adapter_serves_fails_in_one_line_before_the_kit_runs(

@@ -13,11 +13,12 @@ from typing import Any
 
 import pytest
 
+import contracts.conformance.suite
 from contracts import SPEC_VERSION
 from contracts.capabilities import Capability
 from contracts.conformance.report import read_report
 from contracts.conformance.runner import plugin_arguments
-from contracts.spec import load_requirements
+from contracts.spec import OUTSIDE_A_RUN, load_requirements
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 
@@ -160,7 +161,7 @@ def test_a_skip_without_a_capability_declared_unsupported_becomes_a_failure(
     assert "skipped (not today)" in requirement(report, "ENT-001")["tests"][0]["reason"]
     assert "KNOWN_DEVIATIONS" in requirement(report, "CASE-001")["tests"][0]["reason"]
     assert requirement(report, "REC-001")["status"] == "passed"
-    assert report["passed"] is False
+    assert report["verdict"] == "partial_run"
 
 
 def test_an_unsupported_capability_makes_its_requirements_not_applicable(
@@ -193,20 +194,28 @@ def test_an_unsupported_capability_makes_its_requirements_not_applicable(
     assert requirement(report, "ENT-001")["status"] == "passed"
     assert report["capabilities"]["records.cases"] == "unsupported"
     assert report["summary"]["not_applicable"] == 1
-    assert report["passed"] is True
+    assert report["summary"]["passed"] == 1
+    assert report["verdict"] == "partial_run"
 
 
 def test_a_known_deviation_that_passes_fails_the_run(kit: pytest.Pytester) -> None:
-    """A declared deviation is a strict expected failure: passing is a failure."""
+    """A declared requirement whose every test ran and passed fails the run: it is out of date."""
     kit.makeconftest(DEVIATING)
     kit.makepyfile(test_entity=ENTITY_TEST)
     result, report = run_kit(kit)
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(xpassed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(["ENT-001 is declared in KNOWN_DEVIATIONS, yet every test*"])
     entity = requirement(report, "ENT-001")
     assert entity["status"] == "failed"
-    assert "XPASS(strict)" in entity["tests"][0]["reason"]
-    assert report["passed"] is False
+    assert entity["note"] == (
+        "declared in KNOWN_DEVIATIONS, yet every test naming it ran and passed: the "
+        "declaration is out of date"
+    )
+    assert entity["declared_deviation"] == "labels are upper-cased, tracked in issue 12"
+    assert entity["tests"][0]["outcome"] == "passed"
+    assert report["summary"]["failed"] == 1
+    assert report["verdict"] == "partial_run"
 
 
 def test_a_known_deviation_that_fails_is_reported_as_a_deviation(kit: pytest.Pytester) -> None:
@@ -226,9 +235,11 @@ def test_a_known_deviation_that_fails_is_reported_as_a_deviation(kit: pytest.Pyt
     assert result.ret == pytest.ExitCode.OK
     entity = requirement(report, "ENT-001")
     assert entity["status"] == "deviation"
+    assert entity["note"] == "declared by the adapter and observed in this run"
+    assert entity["tests"][0]["outcome"] == "deviation"
     assert "tracked in issue 12" in entity["tests"][0]["reason"]
     assert report["summary"]["deviation"] == 1
-    assert report["passed"] is True
+    assert report["verdict"] == "partial_run"
 
 
 def test_a_declared_deviation_does_not_excuse_the_other_requirements_of_a_failing_test(
@@ -253,7 +264,7 @@ def test_a_declared_deviation_does_not_excuse_the_other_requirements_of_a_failin
     assert "It failed with: AssertionError: assert ('l08', 'A', 'out')" in test["reason"]
     assert report["summary"]["failed"] == 1
     assert report["summary"]["deviation"] == 1
-    assert report["passed"] is False
+    assert report["verdict"] == "partial_run"
 
 
 def test_declaring_every_requirement_of_a_failing_test_reports_each_as_a_deviation(
@@ -269,7 +280,7 @@ def test_declaring_every_requirement_of_a_failing_test_reports_each_as_a_deviati
     assert requirement(report, "LNK-004")["status"] == "deviation"
     assert requirement(report, "GRAPH-003")["status"] == "deviation"
     assert report["summary"]["failed"] == 0
-    assert report["passed"] is True
+    assert report["summary"]["deviation"] == 2
 
 
 def test_a_passing_test_fails_only_its_declared_requirements(kit: pytest.Pytester) -> None:
@@ -291,15 +302,15 @@ def test_a_passing_test_fails_only_its_declared_requirements(kit: pytest.Pyteste
         """
     )
     result, report = run_kit(kit)
-    result.assert_outcomes(failed=1)
+    result.assert_outcomes(xpassed=1)
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     entity = requirement(report, "ENT-001")
     assert entity["status"] == "failed"
-    assert "XPASS(strict)" in entity["tests"][0]["reason"]
+    assert "the declaration is out of date" in entity["note"]
     records = requirement(report, "REC-002")
     assert records["status"] == "passed"
     assert (records["tests"][0]["outcome"], records["tests"][0]["reason"]) == ("passed", None)
-    assert report["passed"] is False
+    assert report["summary"]["failed"] == 1
 
 
 @pytest.mark.parametrize(
@@ -311,8 +322,12 @@ def test_a_passing_test_fails_only_its_declared_requirements(kit: pytest.Pyteste
             '@pytest.mark.requirement("ENT-001")\n@pytest.mark.capability("teleport")',
             "unknown capability 'teleport'",
         ),
+        (
+            '@pytest.mark.requirement("ENT-001")\n@pytest.mark.layer_only',
+            "layer_only takes one reason",
+        ),
     ],
-    ids=["missing", "unknown-id", "unknown-capability"],
+    ids=["missing", "unknown-id", "unknown-capability", "layer-only-without-reason"],
 )
 def test_a_test_without_valid_markers_is_a_collection_error(
     kit: pytest.Pytester, markers: str, message: str
@@ -325,9 +340,11 @@ def test_a_test_without_valid_markers_is_a_collection_error(
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.assert_outcomes(errors=1)
     result.stdout.fnmatch_lines([f"*{message}*"])
-    assert report["passed"] is False
+    assert report["verdict"] == "incomplete"
     assert any(message in error for error in report["errors"])
-    assert report["summary"]["untested"] == report["summary"]["total"]
+    total = report["summary"]["total"]
+    assert report["summary"]["untested"] == total - len(OUTSIDE_A_RUN)
+    assert report["summary"]["outside_run"] == len(OUTSIDE_A_RUN)
 
 
 def test_a_store_that_is_not_empty_is_refused(kit: pytest.Pytester) -> None:
@@ -358,51 +375,279 @@ def test_a_store_that_is_not_empty_is_refused(kit: pytest.Pytester) -> None:
 
 
 def test_the_report_has_every_field(kit: pytest.Pytester) -> None:
-    """Versions, adapter, capabilities, timings, per-requirement results and the verdict."""
+    """Format, versions, adapter, capabilities, selection, per-requirement results, verdict."""
     kit.makepyfile(test_entity=ENTITY_TEST)
-    result, report = run_kit(kit, url="memory://?seed=7")
+    result, report = run_kit(kit)
     result.assert_outcomes(passed=1)
-    assert set(report) >= {
+    assert set(report) == {
+        "format",
         "kit_version",
         "spec_version",
         "adapter",
         "capabilities",
         "started_at",
         "duration_s",
+        "selection",
         "summary",
         "requirements",
-        "passed",
+        "verdict",
+        "errors",
     }
+    assert report["format"] == 2
     assert report["spec_version"] == SPEC_VERSION
     assert report["kit_version"]
     assert report["adapter"] == {
         "name": "memory",
         "version": "0.1.0",
         "backend": "in-memory",
-        "url": "memory://?seed=7",
+        "url": "memory://",
     }
     assert report["capabilities"] == {c.value: "native" for c in Capability}
+    assert report["selection"] == {
+        "complete": False,
+        "whole_suite": False,
+        "paths": [str(kit.path)],
+        "keyword": None,
+        "markers": None,
+        "ignored": [],
+        "deselected": 0,
+        "stopped_early": None,
+    }
     total = len(load_requirements())
     assert report["summary"] == {
         "passed": 1,
+        "layer_only": 0,
         "failed": 0,
-        "not_applicable": 0,
         "deviation": 0,
-        "untested": total - 1,
+        "not_applicable": 0,
+        "untested": total - 1 - len(OUTSIDE_A_RUN),
+        "outside_run": len(OUTSIDE_A_RUN),
         "total": total,
+        "tests_not_run": 0,
     }
     assert [r["id"] for r in report["requirements"]] == [r.id for r in load_requirements()]
     entity = requirement(report, "ENT-001")
-    assert set(entity) == {"id", "area", "level", "text", "status", "tests"}
+    assert set(entity) == {
+        "id",
+        "area",
+        "level",
+        "text",
+        "status",
+        "exercised",
+        "declared_deviation",
+        "note",
+        "tests",
+    }
     assert (entity["area"], entity["level"], entity["status"]) == ("Entities", "MUST", "passed")
+    assert (entity["exercised"], entity["declared_deviation"], entity["note"]) == (
+        "store",
+        None,
+        None,
+    )
     (test,) = entity["tests"]
-    assert test["nodeid"].endswith("test_entity.py::test_entity")
-    assert (test["outcome"], test["reason"]) == ("passed", None)
+    assert test["nodeid"] == "test_entity.py::test_entity"
+    assert (test["outcome"], test["exercises"], test["reason"]) == ("passed", "store", None)
     assert isinstance(test["duration_s"], float)
-    assert requirement(report, "LNK-001") | {"tests": []} == requirement(report, "LNK-001")
+    links = requirement(report, "LNK-001")
+    assert (links["status"], links["exercised"], links["tests"]) == ("untested", None, [])
+    for requirement_id, reason in OUTSIDE_A_RUN.items():
+        outside = requirement(report, requirement_id)
+        assert (outside["status"], outside["note"]) == ("outside_run", reason)
+    assert report["verdict"] == "partial_run"
+    assert report["errors"] == []
+    assert read_report(kit.path / "report.json").verdict == "partial_run"
+
+
+def test_a_run_narrowed_with_k_is_a_partial_run_that_records_its_selection(
+    kit: pytest.Pytester,
+) -> None:
+    """-k on the real suite: the keyword and the deselected count are kept, never conformant."""
+    keyword = "client_chosen_ids_are_kept"
+    result, report = run_kit(kit, "--pyargs", "contracts.conformance.suite", "-k", keyword)
+    result.assert_outcomes(passed=1, deselected=result.parseoutcomes()["deselected"])
+    assert result.ret == pytest.ExitCode.OK
+    deselected = result.parseoutcomes()["deselected"]
+    assert deselected > 200
+    assert report["selection"] == {
+        "complete": False,
+        "whole_suite": True,
+        "paths": [],
+        "keyword": keyword,
+        "markers": None,
+        "ignored": [],
+        "deselected": deselected,
+        "stopped_early": None,
+    }
+    assert report["verdict"] == "partial_run"
+    assert requirement(report, "ID-001")["status"] == "passed"
+    assert report["summary"]["passed"] == 1
+    result.stdout.fnmatch_lines(
+        [f"partial run (-k '{keyword}'; {deselected} tests deselected): a partial run is never*"]
+    )
+
+
+def test_a_run_of_part_of_the_suite_or_stopped_early_is_a_partial_run(
+    kit: pytest.Pytester,
+) -> None:
+    """A node id instead of the whole suite, or -x stopping the run, is recorded as such."""
+    suite = Path(contracts.conformance.suite.__file__).parent
+    node = f"{suite / 'test_identity.py'}::test_client_chosen_ids_are_kept_exactly"
+    result, report = run_kit(kit, node)
+    result.assert_outcomes(passed=1)
+    assert report["selection"]["paths"] == [node]
+    assert report["selection"]["whole_suite"] is False
+    assert report["verdict"] == "partial_run"
+    kit.makepyfile(
+        test_two="""
+        import pytest
+
+        @pytest.mark.requirement("ENT-001")
+        def test_first(store):
+            raise AssertionError("broken")
+
+        @pytest.mark.requirement("LNK-001")
+        def test_second(store):
+            pass
+        """
+    )
+    result, report = run_kit(kit, "-x", "test_two.py")
+    result.assert_outcomes(failed=1)
+    assert report["selection"]["stopped_early"] == "stopping after 1 failures"
     assert requirement(report, "LNK-001")["status"] == "untested"
-    assert report["passed"] is True
-    assert read_report(kit.path / "report.json").passed is True
+    assert report["verdict"] == "partial_run"
+
+
+WRITE_FAULT_TEST = """
+import pytest
+
+@pytest.mark.requirement("BULK-003")
+def test_needs_faults(store, caseport_write_faults):
+    caseport_write_faults.fail_writes_after(store, 0)
+    caseport_write_faults.heal(store)
+
+@pytest.mark.requirement("BULK-002")
+def test_plain(store):
+    pass
+"""
+
+
+def test_a_test_needing_write_faults_is_not_run_without_them_and_never_counted_passed(
+    kit: pytest.Pytester,
+) -> None:
+    """Without caseport_write_faults the test is reported not run; with one provided it runs."""
+    kit.makepyfile(test_faults=WRITE_FAULT_TEST)
+    result, report = run_kit(kit)
+    result.assert_outcomes(passed=1, skipped=1)
+    assert result.ret == pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(
+        ["not run: test_faults.py::test_needs_faults: needs backend write faults, which this*"]
+    )
+    bulk = requirement(report, "BULK-003")
+    assert (bulk["status"], bulk["exercised"]) == ("untested", None)
+    assert bulk["note"] == "its 1 test(s) could not run in this run"
+    assert bulk["tests"][0]["outcome"] == "not_run"
+    assert report["summary"]["tests_not_run"] == 1
+    assert report["summary"]["passed"] == 1
+    kit.makeconftest(
+        """
+        import pytest
+
+        class Faults:
+            def __init__(self):
+                self.calls = []
+
+            def fail_writes_after(self, store, writes):
+                self.calls.append(("fail", writes))
+
+            def heal(self, store):
+                self.calls.append(("heal",))
+
+        @pytest.fixture
+        def caseport_write_faults():
+            return Faults()
+        """
+    )
+    result, report = run_kit(kit)
+    result.assert_outcomes(passed=2)
+    assert requirement(report, "BULK-003")["status"] == "passed"
+    assert report["summary"]["tests_not_run"] == 0
+
+
+def test_layer_only_tests_are_not_counted_as_the_adapters_passes(kit: pytest.Pytester) -> None:
+    """Layer-only tests make a requirement layer_only; one store test makes it passed."""
+    kit.makepyfile(
+        test_layer="""
+        import pytest
+
+        @pytest.mark.requirement("ERR-004")
+        @pytest.mark.layer_only("checks the models")
+        def test_models_only(store):
+            pass
+
+        @pytest.mark.requirement("REC-003")
+        @pytest.mark.layer_only("checks the models")
+        def test_models_again(store):
+            pass
+
+        @pytest.mark.requirement("REC-003")
+        def test_through_the_store(store):
+            pass
+        """
+    )
+    result, report = run_kit(kit)
+    result.assert_outcomes(passed=3)
+    errors = requirement(report, "ERR-004")
+    assert (errors["status"], errors["exercised"]) == ("layer_only", "layer")
+    assert errors["tests"][0]["exercises"] == "layer"
+    records = requirement(report, "REC-003")
+    assert (records["status"], records["exercised"]) == ("passed", "store")
+    assert (report["summary"]["passed"], report["summary"]["layer_only"]) == (1, 1)
+
+
+def test_a_declared_deviation_its_tests_cannot_show_stays_a_deviation_not_observed(
+    kit: pytest.Pytester,
+) -> None:
+    """The other tests passing neither fail the run nor make the declared requirement a pass."""
+    kit.makeconftest(
+        """
+        import pytest
+
+        from adapters.memory import InMemoryCaseStore
+
+
+        class Declares(InMemoryCaseStore):
+            KNOWN_DEVIATIONS = {"BULK-003": "batches are undone, not rolled back"}
+
+
+        @pytest.fixture
+        def caseport_store_factory():
+            return Declares
+        """
+    )
+    kit.makepyfile(test_faults=WRITE_FAULT_TEST.replace("BULK-002", "BULK-003"))
+    result, report = run_kit(kit)
+    result.assert_outcomes(xpassed=1, skipped=1)
+    assert result.ret == pytest.ExitCode.OK
+    bulk = requirement(report, "BULK-003")
+    assert bulk["status"] == "deviation"
+    assert bulk["declared_deviation"] == "batches are undone, not rolled back"
+    assert bulk["note"] == (
+        "declared by the adapter, not observed in this run: 1 test(s) that could show it did "
+        "not run"
+    )
+    assert [test["outcome"] for test in bulk["tests"]] == ["not_run", "passed"]
+
+
+def test_a_store_url_with_a_password_never_reaches_the_report(kit: pytest.Pytester) -> None:
+    """The URL is refused; the report and the output name it with the password masked."""
+    kit.makepyfile(test_entity=ENTITY_TEST)
+    result, report = run_kit(kit, url="memory://analyst:hunter2@store.invalid")
+    result.assert_outcomes()
+    assert "hunter2" not in result.stdout.str() + result.stderr.str()
+    assert "hunter2" not in json.dumps(report)
+    assert report["adapter"]["url"] == "memory://analyst:***@store.invalid"
+    assert report["verdict"] == "incomplete"
+    assert report["errors"][0].startswith("cannot build a store for memory://analyst:***@")
 
 
 def test_the_plugin_is_inert_without_a_url(kit: pytest.Pytester) -> None:

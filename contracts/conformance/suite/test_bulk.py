@@ -8,9 +8,9 @@ from typing import Any
 import pytest
 
 from contracts.capabilities import Capability
-from contracts.conformance.stores import StoreFactory
+from contracts.conformance.stores import StoreFactory, WriteFaults
 from contracts.conformance.suite import data
-from contracts.errors import ValidationFailed
+from contracts.errors import CaseportError, ValidationFailed
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity, EntityKind
 from contracts.models.links import Link
@@ -112,6 +112,53 @@ def test_the_stream_is_read_at_most_two_batches_ahead(store: CaseStore) -> None:
     assert report.batches == len(read_at_commit) == 6
     for committed, read in enumerate(read_at_commit, start=1):
         assert 10 * committed <= read <= min(60, 10 * (committed + 2))
+
+
+_MOST_WRITES_BEFORE_SUCCESS = 32
+"""How many backend writes one batch of the atomicity test may take before it must succeed."""
+
+
+@pytest.mark.requirement("BULK-003")
+@UPSERT
+def test_a_batch_is_all_or_nothing_whichever_backend_write_fails(
+    store: CaseStore, caseport_write_faults: WriteFaults
+) -> None:
+    """A batch whose backend writes start failing part-way leaves nothing of itself written.
+
+    The same batch (5 updates and 60 creations, one batch) is written again and again, letting
+    0, 1, 2, ... backend writes succeed before every later one fails, until it goes through.
+    After each failure the store must hold exactly what it held before; a store that writes a
+    batch in pieces and undoes them must also survive the undoing failing. Runs only when the
+    run provides ``caseport_write_faults``.
+    """
+    store.upsert_many([data.entity(entity_id, label="before") for entity_id in data.ids("old", 5)])
+    batch = [entity.revise(label="after") for entity in store.list_records(Entity).items]
+    batch += [data.entity(entity_id) for entity_id in data.ids("new", 60)]
+
+    def stored() -> list[Entity]:
+        return list(store.list_records(Entity, page_size=1_000).items)
+
+    before = stored()
+    for writes in range(_MOST_WRITES_BEFORE_SUCCESS):
+        caseport_write_faults.fail_writes_after(store, writes)
+        try:
+            store.upsert_many(batch)
+        except CaseportError as exc:
+            failure: CaseportError | None = exc
+        else:
+            failure = None
+        finally:
+            caseport_write_faults.heal(store)
+        now = stored()
+        if failure is None:
+            assert [(e.id, e.label) for e in now] == sorted((e.id, e.label) for e in batch)
+            return
+        assert now == before, (
+            f"with {writes} backend writes let through, the failed batch "
+            f"({type(failure).__name__}: {failure}) left {len(now) - len(before)} record(s) "
+            f"created and {sum(e.label == 'after' for e in now)} updated of its 65"
+        )
+    pytest.fail(f"the batch never went through with up to {writes} backend writes allowed")
 
 
 @pytest.mark.requirement("BULK-004")

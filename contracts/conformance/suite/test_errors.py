@@ -11,10 +11,16 @@ import pytest
 from contracts.conformance.suite import data
 from contracts.errors import (
     AlreadyExists,
+    BackendError,
     CaseportError,
     Conflict,
+    DeadlineExceeded,
     InvalidCursor,
     NotFound,
+    NotSupported,
+    RateLimited,
+    TransientError,
+    Unavailable,
     ValidationFailed,
 )
 from contracts.models.entities import Entity, EntityKind
@@ -93,6 +99,9 @@ def test_failed_operations_write_nothing(store: CaseStore) -> None:
 
 
 @pytest.mark.requirement("ERR-004")
+@pytest.mark.layer_only(
+    "the messages come from the models' and the layer's validation, shared by every adapter"
+)
 def test_validation_messages_name_fields_but_never_repeat_values(store: CaseStore) -> None:
     """A refused value does not come back in the error message; its field's name does."""
     stored = store.create(data.entity("e-1"))
@@ -112,3 +121,18 @@ def test_validation_messages_name_fields_but_never_repeat_values(store: CaseStor
     with pytest.raises(ValidationFailed) as not_a_record:
         store.create(cast(Any, {"label": secret}))
     assert secret not in str(not_a_record.value)
+
+
+@pytest.mark.requirement("ERR-005")
+@pytest.mark.layer_only(
+    "checks the error classes every adapter raises, not how a store behaves under faults"
+)
+def test_transient_and_backend_errors_are_told_apart_from_refusals() -> None:
+    """Transient errors are backend errors; the refusals that write nothing are neither."""
+    for transient in (Unavailable, RateLimited, DeadlineExceeded):
+        assert issubclass(transient, TransientError)
+    assert issubclass(TransientError, BackendError)
+    assert RateLimited("slow down", retry_after=2.5).retry_after == 2.5
+    assert RateLimited("slow down").retry_after is None
+    for refusal in (ValidationFailed, NotFound, AlreadyExists, Conflict, NotSupported):
+        assert not issubclass(refusal, BackendError)

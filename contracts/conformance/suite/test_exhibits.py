@@ -64,6 +64,7 @@ def test_custody_grows_only_at_the_end(store: CaseStore) -> None:
 
 
 @pytest.mark.requirement("EXH-002")
+@pytest.mark.layer_only("with_custody refuses the hand-over in the model, before any store call")
 def test_custody_events_are_in_time_order(store: CaseStore) -> None:
     """A hand-over earlier than the last one recorded is refused."""
     stored = store.create(data.exhibit("x-1", custody=(data.custody(5, "A", "B"),)))

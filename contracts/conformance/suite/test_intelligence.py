@@ -164,3 +164,17 @@ def test_a_regrade_may_change_the_scheme(store: CaseStore) -> None:
     previous = got.grading_history[0].previous
     assert isinstance(previous, Grading5x5x5)
     assert previous == data.GRADE_B35
+
+
+@pytest.mark.requirement("INTEL-006")
+@pytest.mark.layer_only(
+    "the record model gives a source no field; the store only keeps the opaque handle"
+)
+def test_a_report_holds_an_opaque_source_handle_and_no_source_name(store: CaseStore) -> None:
+    """Only ``source_ref`` refers to a source, and it comes back exactly as given."""
+    handle = "SRC:7f3a-09"
+    stored = store.create(data.report("ir-1", source_ref=handle))
+    assert store.get(IntelligenceReport, "ir-1").source_ref == handle
+    for field in ("source", "source_name", "informant"):
+        with pytest.raises(ValidationFailed):
+            stored.revise(**{field: "Jane Doe"})

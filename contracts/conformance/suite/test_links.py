@@ -43,6 +43,7 @@ def test_a_link_joins_two_entities_with_its_own_identity(store: CaseStore) -> No
 
 
 @pytest.mark.requirement("LNK-001")
+@pytest.mark.layer_only("revise refuses the fields in the model, before any store call")
 def test_link_fields_are_constrained(store: CaseStore) -> None:
     """Lower-case types, unknown roles, confidence outside 0..1 and backwards validity fail."""
     _two_people(store)

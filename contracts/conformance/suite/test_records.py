@@ -53,6 +53,9 @@ def test_every_record_type_is_kept_and_read_back_unchanged(
 
 
 @pytest.mark.requirement("REC-003")
+@pytest.mark.layer_only(
+    "parse_record and revise refuse the content in the models, before any store call"
+)
 def test_unknown_fields_and_coerced_values_are_refused(store: CaseStore) -> None:
     """Invalid content is refused by parse_record and revise; valid JSON parses back."""
     stored = store.create(data.entity("e-1"))
@@ -101,6 +104,7 @@ def test_text_is_returned_code_point_for_code_point(store: CaseStore) -> None:
 
 
 @pytest.mark.requirement("REC-005", "ERR-003")
+@pytest.mark.layer_only("revise refuses the text in the model, before any store call")
 def test_text_with_nul_bytes_or_lone_surrogates_is_refused(store: CaseStore) -> None:
     """NUL bytes and lone surrogates are refused, and the stored record stays as it was."""
     stored = store.create(data.entity("e-1"))

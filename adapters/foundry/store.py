@@ -147,6 +147,18 @@ class FoundryCaseStore(CaseStore):
         }
     )
 
+    KNOWN_DEVIATIONS = {
+        "BULK-003": (
+            "a batch is not one transaction: more records than one applyBatch request takes "
+            "(batch_requests, 20 by default) are written chunk by chunk, and when a chunk "
+            "fails the chunks already written are undone (previous versions upserted back, "
+            "created objects deleted); when undoing fails too (Foundry still failing, or no "
+            "delete action for a created record type), the batch stays partly written and "
+            "BackendError says so; writing the batch again is safe. See "
+            "adapters/foundry/README.md, Known limits"
+        ),
+    }
+
     def __init__(
         self,
         client: FoundryClient,

@@ -462,7 +462,7 @@ class _ConformanceSession:
         elif report.skipped:
             wasxfail = getattr(report, "wasxfail", None)
             if wasxfail is not None:
-                record.deviation = shorten(str(wasxfail))
+                record.deviation = shorten(f"{wasxfail}. It failed with: {failure_reason(report)}")
             else:
                 record.gated = self._gated.get(report.nodeid)
                 record.not_run = self._not_run.get(report.nodeid)

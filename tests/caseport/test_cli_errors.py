@@ -439,3 +439,83 @@ def test_flags_show_no_value_type_in_help() -> None:
         assert result.exit_code == 0
         assert "<bool>" not in result.stdout
     assert "<int>" in invoke(["demo", "--help"]).stdout
+
+
+# ------------------------------------------------------------------ configuration and secrets
+
+
+@pytest.fixture
+def configured_directory(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    """An empty working directory, no caseport variables."""
+    for name in ("CASEPORT_URL", "CASEPORT_CONFIG"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.chdir(tmp_path)
+    return tmp_path
+
+
+@pytest.mark.parametrize(
+    ("content", "fragment"),
+    [
+        (b'[store]\nurl = "memory://"\n# caf\xe9\n', "caseport.toml, line 3: not valid UTF-8"),
+        (
+            b'[stor]\nurl = "memory://"\n',
+            "line 1: unknown table or key stor; did you mean [store]?",
+        ),
+        (b'[store]\nurl = "memory://"\nurll = "x"\n', "unknown key store.urll"),
+        (b'[store\nurl = "memory://"\n', "caseport.toml is not valid TOML"),
+        (
+            b'[store]\nurl = "memory://"\n[store.options]\nlatency_ms = "abc"\n',
+            "memory:// option latency_ms must be a number from 0 to 3600000 milliseconds",
+        ),
+    ],
+    ids=["not utf-8", "stor", "unknown key", "not toml", "bad option value"],
+)
+def test_a_broken_caseport_toml_exits_2_in_one_line(
+    configured_directory: Path, content: bytes, fragment: str
+) -> None:
+    """Every configuration mistake is a ConfigurationError (exit 2), never an internal error."""
+    (configured_directory / "caseport.toml").write_bytes(content)
+    result = invoke(["info"])
+    assert_one_line(result, EXIT_USAGE, fragment)
+    assert "internal" not in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("postgresql://alice:hunter2@db/x", "postgresql://alice:***@db/x carries a password"),
+        ("postgresql:/alice:hunter2@db/x", "postgresql:/alice:***@db/x carries a password"),
+        ("sqlite://admin:hunter2@/x.db", "sqlite://admin:***@/x.db carries a password"),
+        ("memory://alice@", "memory:// URLs take no user name or password"),
+        ("memory://?token=hunter2", "secrets such as 'token'"),
+        ("host=db password=hunter2", "libpq key=value connection string"),
+        ("hunter2", "is not a store URL"),
+    ],
+)
+def test_a_secret_in_a_url_exits_2_without_printing_it(url: str, fragment: str) -> None:
+    """Passwords in URLs are refused in one line that shows the URL redacted, if at all."""
+    for args in (["info", url], ["search", url, "--text", "x"], ["db", "status", url]):
+        result = invoke(args)
+        assert_one_line(result, EXIT_USAGE, fragment)
+        assert "hunter2" not in result.output
+
+
+def test_a_postgresql_password_points_to_pgpassword() -> None:
+    """The one line says where the password goes instead."""
+    result = invoke(["info", "postgresql://alice:hunter2@db/x"])
+    assert_one_line(result, EXIT_USAGE, "PGPASSWORD environment variable or a .pgpass file")
+
+
+@pytest.mark.parametrize(
+    ("url", "fragment"),
+    [
+        ("sqlite:///x.db?busy_timeout_ms=" + "9" * 31, "busy_timeout_ms must be a whole number"),
+        ("postgresql://u@127.0.0.1:1/x?sslmode=bogus", "sslmode must be one of disable"),
+        ("postgresql://u@127.0.0.1:1/x?connect_timeout=abc", "connect_timeout must be a whole"),
+        ("foundry+fake://?page_size=" + "9" * 40, "page_size must be a whole number"),
+    ],
+)
+def test_an_option_value_out_of_range_exits_2(url: str, fragment: str) -> None:
+    """Option values are checked before anything is opened or created."""
+    result = invoke(["info", url])
+    assert_one_line(result, EXIT_USAGE, fragment)

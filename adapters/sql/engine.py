@@ -47,7 +47,7 @@ def open_mode(options: Mapping[str, str]) -> OpenMode:
         return OpenMode(raw.strip().lower())
     except ValueError:
         known = ", ".join(mode.value for mode in OpenMode)
-        raise ConfigurationError(f"mode must be one of {known}, not {raw[:20]!r}") from None
+        raise ConfigurationError(f"option mode must be one of {known}") from None
 
 
 def missing_store(location: str, reason: str) -> ConfigurationError:

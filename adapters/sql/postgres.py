@@ -20,13 +20,15 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import suppress
 from typing import Any, Final, Literal, TypeVar
-from urllib.parse import parse_qsl, urlencode, urlsplit
+from urllib.parse import urlsplit
 
 import psycopg
 import psycopg_pool
+from psycopg import pq
 from psycopg import sql as pgsql
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
+from adapters._options import OptionReader, is_secret_name, option_label, suggestion
 from adapters.sql.dialects import POSTGRESQL, Dialect, Fragment
 from adapters.sql.engine import Engine, OpenMode, Row, Session, missing_store, open_mode
 from adapters.sql.errors import postgres_connect_error, postgres_error
@@ -56,6 +58,46 @@ _RETRYABLE: Final = (
 _BACKOFF_BASE: Final = 0.01
 _BACKOFF_CAP: Final = 0.5
 _DEFAULT_CONNECT_TIMEOUT: Final = 10
+_DEFAULT_POOL_MAX: Final = 10
+_MAX_POOL: Final = 1_000
+_SECRET_LIBPQ: Final = frozenset(
+    {"password", "sslpassword", "oauth_client_secret", "scram_client_key", "scram_server_key"}
+)
+"""libpq parameters that hold a secret: never accepted in a URL or an option."""
+_REFUSED_LIBPQ: Final = {
+    "replication": "a replication connection cannot run the store's queries",
+    "sslkeylogfile": "it writes the TLS session keys to a file, which would expose the traffic",
+}
+_LIBPQ_CHOICES: Final[dict[str, tuple[str, ...]]] = {
+    "channel_binding": ("disable", "prefer", "require"),
+    "gssencmode": ("disable", "prefer", "require"),
+    "keepalives": ("0", "1"),
+    "load_balance_hosts": ("disable", "random"),
+    "sslcertmode": ("disable", "allow", "require"),
+    "sslcompression": ("0", "1"),
+    "sslmode": ("disable", "allow", "prefer", "require", "verify-ca", "verify-full"),
+    "sslnegotiation": ("postgres", "direct"),
+    "sslsni": ("0", "1"),
+    "ssl_max_protocol_version": ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"),
+    "ssl_min_protocol_version": ("TLSv1", "TLSv1.1", "TLSv1.2", "TLSv1.3"),
+    "target_session_attrs": (
+        "any",
+        "read-write",
+        "read-only",
+        "primary",
+        "standby",
+        "prefer-standby",
+    ),
+}
+"""libpq parameters with a fixed set of values (libpq itself would only fail at connect)."""
+_LIBPQ_WHOLE: Final[dict[str, tuple[int, int, str]]] = {
+    "connect_timeout": (1, 3_600, " seconds"),
+    "keepalives_count": (0, 1_000, ""),
+    "keepalives_idle": (0, 86_400, " seconds"),
+    "keepalives_interval": (0, 86_400, " seconds"),
+    "tcp_user_timeout": (0, 3_600_000, " milliseconds"),
+}
+"""libpq parameters holding a whole number, with the bounds accepted."""
 _FIRST_ANALYZE: Final = 1_000
 _ANALYZE: Final = "ANALYZE entities, links, entity_values, documents"
 _SNAPSHOT: Final = psycopg.IsolationLevel.REPEATABLE_READ
@@ -149,37 +191,93 @@ def _schema_name(options: Mapping[str, str]) -> str | None:
 
 
 def _flag(options: Mapping[str, str], name: str) -> bool:
-    value = options.get(name, "false").lower()
-    if value not in ("true", "false"):
-        raise ConfigurationError(f"option {name} must be true or false, not {value[:20]!r}")
-    return value == "true"
+    return OptionReader("postgresql", options).flag(name, False)
+
+
+@functools.cache
+def _libpq_options() -> frozenset[str]:
+    """The connection parameters the installed libpq knows."""
+    return frozenset(option.keyword.decode() for option in pq.Conninfo.get_defaults())
+
+
+def _check_libpq_options(options: Mapping[str, str]) -> None:
+    """Refuse secrets, unknown parameters and malformed values before libpq sees them.
+
+    Raises:
+        ConfigurationError: naming the parameter and what it accepts, never the value.
+    """
+    read = OptionReader("postgresql", options)
+    known = _libpq_options() - _REFUSED_LIBPQ.keys()
+    for name in sorted(options):
+        if name in OWN_OPTIONS:
+            continue
+        if name in _SECRET_LIBPQ or is_secret_name(name):
+            raise ConfigurationError(
+                f"postgresql:// option {name} would put a secret in the URL or the options; "
+                "put the password in the PGPASSWORD environment variable or a .pgpass file "
+                "(or name one with passfile=), which libpq reads"
+            )
+        if name in _REFUSED_LIBPQ:
+            raise ConfigurationError(
+                f"postgresql:// option {name} is not accepted: {_REFUSED_LIBPQ[name]}"
+            )
+        if name not in known:
+            raise ConfigurationError(
+                f"unknown postgresql:// option {option_label(name)}"
+                f"{suggestion(name, known | OWN_OPTIONS)} (the store's own options are "
+                f"{', '.join(sorted(OWN_OPTIONS))}; any other must be a libpq connection "
+                "parameter)"
+            )
+        if name in _LIBPQ_CHOICES:
+            read.choice(name, "", _LIBPQ_CHOICES[name])
+        elif name in _LIBPQ_WHOLE:
+            minimum, maximum, unit = _LIBPQ_WHOLE[name]
+            read.whole(name, 0, minimum, maximum, unit)
+        elif name == "port":
+            for part in options[name].split(","):
+                OptionReader("postgresql", {"port": part}).whole("port", 0, 1, 65535)
 
 
 def _conninfo(url: str, options: Mapping[str, str]) -> str:
-    """The libpq connection string: the URL without the adapter's own options."""
-    parts = urlsplit(url)
-    query = [
-        (k, v) for k, v in parse_qsl(parts.query, keep_blank_values=True) if k not in OWN_OPTIONS
-    ]
-    base = parts._replace(scheme="postgresql", query=urlencode(query)).geturl()
-    extra = {k: v for k, v in options.items() if k not in OWN_OPTIONS and k not in dict(query)}
+    """The libpq connection string: the URL's host, user and database, and its options.
+
+    ``options`` already hold the URL's query parameters (merged, later sources winning);
+    the adapter's own options are left out.
+
+    Raises:
+        ConfigurationError: a secret, an unknown libpq parameter or a malformed value; the
+            message never repeats a value.
+    """
+    _check_libpq_options(options)
+    base = urlsplit(url)._replace(scheme="postgresql", query="", fragment="").geturl()
+    extra = {key: value for key, value in options.items() if key not in OWN_OPTIONS}
     extra.setdefault("connect_timeout", str(_DEFAULT_CONNECT_TIMEOUT))
     try:
         conninfo = make_conninfo(base, **extra)
-        conninfo_to_dict(conninfo)
-    except psycopg.ProgrammingError as exc:
-        raise ConfigurationError(f"bad PostgreSQL connection settings: {exc}") from exc
+        settings = conninfo_to_dict(conninfo)
+    except psycopg.ProgrammingError:
+        # libpq's message quotes the part it could not read, which may be anything; raised
+        # below, outside this block, so that it does not stay attached as __context__.
+        conninfo, settings = "", {}
+    if not conninfo:
+        raise ConfigurationError(
+            "libpq cannot read the PostgreSQL connection settings: check the URL's "
+            "percent-encoded parts (%XX) and its options"
+        )
+    if _SECRET_LIBPQ & settings.keys():
+        raise ConfigurationError(
+            "the PostgreSQL connection settings carry a password; put it in the PGPASSWORD "
+            "environment variable or a .pgpass file, which libpq reads"
+        )
     return conninfo
 
 
 def _pool_size(options: Mapping[str, str], name: str, default: int) -> int:
-    try:
-        value = int(options.get(name, str(default)))
-    except ValueError:
-        raise ConfigurationError(f"{name} must be a whole number") from None
-    if value < 1:
-        raise ConfigurationError(f"{name} must be at least 1")
-    return value
+    read = OptionReader("postgresql", options)
+    if name == "pool_min":
+        most = read.whole("pool_max", _DEFAULT_POOL_MAX, 1, _MAX_POOL)
+        return read.whole(name, default, 1, most, f" (and at most pool_max, {most})")
+    return read.whole(name, default, 1, _MAX_POOL)
 
 
 class PostgresEngine(Engine):
@@ -275,7 +373,11 @@ class PostgresEngine(Engine):
         (``true``: the store creates the schema and drops it, with everything in it, when it
         closes; for conformance runs and tests with ``?schema=c_{uid}``. Only a schema the store
         created itself is dropped: a schema that exists already is refused); any other is passed
-        to libpq (``sslmode``, ``connect_timeout``, ``application_name``, ...).
+        to libpq (``sslmode``, ``connect_timeout``, ``application_name``, ...) once checked: it
+        must be a libpq parameter, not one that holds a secret (``password``, ``sslpassword``:
+        libpq reads those from ``PGPASSWORD`` or ``.pgpass``), and ``sslmode``,
+        ``connect_timeout`` (1 to 3600 seconds), ``port`` and the other parameters of a fixed
+        form must have a valid value. ``pool_min`` and ``pool_max`` are 1 to 1000.
 
         Raises:
             ConfigurationError: a bad option.
@@ -296,17 +398,19 @@ class PostgresEngine(Engine):
     def _prepare_schema(self) -> None:
         """Check the server answers and the schema is usable; create it when this mode may.
 
-        Every caseport store takes the schema's advisory lock first, so the check and the
-        creation happen as one step among them. CREATE SCHEMA is never IF NOT EXISTS: a
+        Every caseport store that may create the schema takes its advisory lock first, so the
+        check and the creation happen as one step among them (``rw`` and ``ro`` only look,
+        which also works on a read-only standby). CREATE SCHEMA is never IF NOT EXISTS: a
         schema made meanwhile by anyone else fails it (duplicate_schema) rather than being
         taken for this store's own, which matters most for ``temporary``.
         """
         try:
             with psycopg.connect(self._conninfo) as connection:
                 if self.schema is not None:
-                    connection.execute(
-                        "SELECT pg_advisory_xact_lock(%s)", (_advisory_key(self.schema),)
-                    )
+                    if self.mode is OpenMode.CREATE:
+                        connection.execute(
+                            "SELECT pg_advisory_xact_lock(%s)", (_advisory_key(self.schema),)
+                        )
                     self._use_schema(connection, self.schema)
         except psycopg.errors.DuplicateSchema:
             # Created by someone outside caseport between the check and CREATE SCHEMA.

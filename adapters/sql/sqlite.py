@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Final, Literal, TypeVar
 from urllib.parse import unquote, urlsplit
 
+from adapters._options import OptionReader
 from adapters.sql.dialects import SQLITE, Dialect, Fragment
 from adapters.sql.engine import Engine, OpenMode, Row, Session, missing_store, open_mode
 from adapters.sql.errors import sqlite_error
@@ -32,6 +33,8 @@ T = TypeVar("T")
 
 SYNCHRONOUS_LEVELS: Final = ("off", "normal", "full", "extra")
 DEFAULT_BUSY_TIMEOUT_MS: Final = 10_000
+MAX_BUSY_TIMEOUT_MS: Final = 3_600_000
+"""Longest busy timeout accepted: an hour; a longer wait is a mistake, not a setting."""
 DEFAULT_SYNCHRONOUS: Final = "full"
 _CACHE_KIB: Final = 32 * 1024
 PAGE_BYTES: Final = 16 * 1024
@@ -182,18 +185,18 @@ class SqliteEngine(Engine):
     def from_options(cls, url: str, options: Mapping[str, str]) -> SqliteEngine:
         """Build an engine from a ``sqlite:///`` URL and its options.
 
-        Options: ``busy_timeout_ms`` (default 10000), ``synchronous`` (default ``full``) and
+        Options: ``busy_timeout_ms`` (default 10000, at most 3600000: an hour), ``synchronous``
+        (``off``, ``normal``, ``full`` or ``extra``; default ``full``) and
         ``mode`` (``rwc``, ``rw`` or ``ro``; see :class:`~adapters.sql.engine.OpenMode`).
 
         Raises:
             ConfigurationError: a bad URL or option value.
         """
-        timeout = options.get("busy_timeout_ms", str(DEFAULT_BUSY_TIMEOUT_MS))
-        try:
-            busy = int(timeout)
-        except ValueError:
-            raise ConfigurationError("busy_timeout_ms must be a whole number") from None
-        synchronous = options.get("synchronous", DEFAULT_SYNCHRONOUS).lower()
+        read = OptionReader("sqlite", options)
+        busy = read.whole(
+            "busy_timeout_ms", DEFAULT_BUSY_TIMEOUT_MS, 0, MAX_BUSY_TIMEOUT_MS, " milliseconds"
+        )
+        synchronous = read.choice("synchronous", DEFAULT_SYNCHRONOUS, SYNCHRONOUS_LEVELS)
         return cls(
             sqlite_path(url), busy_timeout_ms=busy, synchronous=synchronous, mode=open_mode(options)
         )

@@ -294,7 +294,7 @@ def _flag(options: Mapping[str, str], name: str, default: bool) -> bool:
         return True
     if word in _FALSE_WORDS:
         return False
-    raise ConfigurationError(f"{name} must be true or false, not {raw[:20]!r}")
+    raise ConfigurationError(f"option {name} must be true or false (or 1/0, yes/no, on/off)")
 
 
 def from_url(url: str, options: Mapping[str, str]) -> SqlCaseStore:

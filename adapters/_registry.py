@@ -11,6 +11,7 @@ is taken fails, and so does an entry point that claims a built-in scheme.
 from __future__ import annotations
 
 import importlib
+import re
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
@@ -85,6 +86,7 @@ BUILTIN_ADAPTERS: Final[Mapping[str, AdapterSpec]] = MappingProxyType(
 )
 """Built-in schemes, alphabetical, read-only."""
 
+_SCHEME: Final = re.compile(r"[a-z][a-z0-9+.-]{0,31}", re.ASCII)
 _runtime: dict[str, AdapterFactory] = {}
 _lock = threading.Lock()
 
@@ -93,9 +95,14 @@ def register_adapter(scheme: str, factory: AdapterFactory, *, replace: bool = Fa
     """Serve ``scheme`` with ``factory`` in this process.
 
     Raises:
-        ConfigurationError: the scheme is built in, or already registered and ``replace`` is
-            false.
+        ConfigurationError: the scheme is not a lowercase URL scheme (a letter, then letters,
+            digits, ``+``, ``-`` or ``.``), is built in, or is already registered and
+            ``replace`` is false.
     """
+    if not _SCHEME.fullmatch(str(scheme)):
+        raise ConfigurationError(
+            "an adapter's scheme must be a lowercase URL scheme such as 'vendor+https'"
+        )
     with _lock:
         if scheme in BUILTIN_ADAPTERS:
             raise ConfigurationError(f"scheme {scheme!r} is built in and cannot be replaced")

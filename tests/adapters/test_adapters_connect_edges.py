@@ -235,3 +235,10 @@ def test_a_keyword_option_with_a_secret_or_odd_name_is_refused(name: str) -> Non
 def test_redact_url_covers_malformed_urls_and_secret_options(url: str, expected: str) -> None:
     """redact_url hides passwords in every form the door refuses, and secret query values."""
     assert redact_url(url) == expected
+
+
+@pytest.mark.parametrize("scheme", ["Vendor", "vendor://", "1vendor", "", "v" * 40, "ven dor"])
+def test_a_scheme_that_is_not_a_url_scheme_cannot_be_registered(scheme: str) -> None:
+    """Only what split_url can produce may be registered, so no adapter is unreachable."""
+    with pytest.raises(ConfigurationError, match="lowercase URL scheme"):
+        adapters.register_adapter(scheme, lambda url, options: adapters.InMemoryCaseStore())

@@ -128,7 +128,7 @@ def test_bad_timeline_bound_exits_2(url: str) -> None:
 def test_depth_out_of_range_exits_2(url: str) -> None:
     """The contract's depth limit surfaces as a validation error."""
     result = invoke(["neighbours", url, "p-1", "--depth", "11"])
-    assert_one_line(result, EXIT_USAGE, "depth must be between 0 and 10")
+    assert_one_line(result, EXIT_USAGE, "depth must be a whole number from 0 to 10")
 
 
 def test_backend_failure_exits_1(tmp_path: Path, url: str) -> None:

@@ -54,7 +54,8 @@ def run_conformance(
     Args:
         url: the store URL; ``{tmp}`` and ``{uid}`` are filled in afresh for every store.
         report_path: where to keep the JSON report (a temporary file when ``None``).
-        extra_args: more pytest arguments, e.g. ``["-k", "search"]`` or ``["-x"]``.
+        extra_args: more pytest arguments, e.g. ``["-k", "search"]`` or ``["-x"]``; a run they
+            narrow is reported as a partial run, never as conformant.
         verbose: show pytest's output test by test; otherwise nothing is printed.
 
     Returns:

@@ -24,7 +24,13 @@ from dataclasses import dataclass
 from typing import Any, Final, TypeVar
 
 from adapters.foundry.client import MAX_BATCH_REQUESTS, FoundryClient
-from adapters.foundry.codec import action_parameters, decode_object, selected_properties
+from adapters.foundry.codec import (
+    action_parameters,
+    decode_object,
+    read_object,
+    readable,
+    selected_properties,
+)
 from adapters.foundry.errors import FoundryApiError, WriteOutcomeUnknown
 from adapters.foundry.export import partitioned_export
 from adapters.foundry.mapping import FoundryMapping, RecordLayout
@@ -48,7 +54,7 @@ from contracts.models.entities import Entity, EntityKind
 from contracts.models.links import Link
 from contracts.paging import SortPosition
 from contracts.query import Filter, OrderKey
-from contracts.results import AdapterInfo, BulkReport, Direction, Hop
+from contracts.results import AdapterInfo, BulkReport, Direction, Hop, UnreadableRecord
 from contracts.store import CaseStore
 
 __all__ = ["FoundryCaseStore", "Scan", "StoreOptions"]
@@ -242,7 +248,7 @@ class FoundryCaseStore(CaseStore):
 
     def _load_pages(
         self, layout: RecordLayout, body: dict[str, Any], what: str, start: str | None = None
-    ) -> Iterator[Record]:
+    ) -> Iterator[Record | UnreadableRecord]:
         def fetch(token: str | None) -> Any:
             request = dict(body)
             if token is not None:
@@ -251,30 +257,32 @@ class FoundryCaseStore(CaseStore):
 
         dedupe = None if self.options.snapshot else "__primaryKey"
         for obj in Pages(fetch, what=what, start_token=start, dedupe_key=dedupe):
-            yield decode_object(layout, obj)
+            yield read_object(layout, obj)
 
-    def _fetch_one(self, layout: RecordLayout, record_id: str) -> Record | None:
+    def _fetch_one(self, layout: RecordLayout, record_id: str) -> Record | UnreadableRecord | None:
         obj = self.client.get_object(
             layout.object_type, record_id, select=selected_properties(layout)
         )
-        return None if obj is None else decode_object(layout, obj)
+        return None if obj is None else read_object(layout, obj)
 
     def _layout(self, record_type: RecordType) -> RecordLayout:
         return self.mapping.require(record_type)
 
     # ------------------------------------------------------------------ reads
 
-    def _fetch(self, record_type: RecordType, ids: Sequence[str]) -> dict[str, Record]:
+    def _fetch(
+        self, record_type: RecordType, ids: Sequence[str]
+    ) -> dict[str, Record | UnreadableRecord]:
         layout = self._layout(record_type)
         ids = [key for key in ids if _POSSIBLE_ID.fullmatch(key)]
         if not ids:
             return {}
         if len(ids) == 1:
             record = self._fetch_one(layout, ids[0])
-            return {} if record is None else {record.id: record}
+            return {} if record is None else {_id_of(record): record}
         chunks = [list(ids[i : i + _MAX_PAGE]) for i in range(0, len(ids), _MAX_PAGE)]
 
-        def load(chunk: list[str]) -> list[Record]:
+        def load(chunk: list[str]) -> list[Record | UnreadableRecord]:
             body = self._page_body(layout, _MAX_PAGE)
             body["objectSet"] = {
                 "type": "filter",
@@ -283,12 +291,12 @@ class FoundryCaseStore(CaseStore):
             }
             return list(self._load_pages(layout, body, f"load {layout.object_type} by id"))
 
-        found: dict[str, Record] = {}
+        found: dict[str, Record | UnreadableRecord] = {}
         wanted = set(ids)
         for records in self._concurrently(load, chunks):
             for record in records:
-                if record.id in wanted:
-                    found[record.id] = record
+                if _id_of(record) in wanted:
+                    found[_id_of(record)] = record
         return found
 
     def _scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
@@ -433,7 +441,7 @@ class FoundryCaseStore(CaseStore):
         for link_id in sorted(chosen):
             link, outgoing = chosen[link_id]
             other = link.target_id if outgoing else link.source_id
-            neighbour = neighbours.get(other)
+            neighbour = readable(neighbours.get(other))
             if neighbour is None:
                 raise UpstreamContractError(
                     f"link {link.id!r} points to entity {other!r}, which Foundry does not have"
@@ -444,7 +452,7 @@ class FoundryCaseStore(CaseStore):
             hops.append(Hop(link=link, neighbour=neighbour, direction="out" if outgoing else "in"))
         return hops
 
-    def _export(self, record_type: RecordType) -> Iterator[Record]:
+    def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
         layout = self._layout(record_type)
         partitions = self.options.export_partitions
         if partitions <= 1:
@@ -508,7 +516,7 @@ class FoundryCaseStore(CaseStore):
 
     def _export_range(
         self, layout: RecordLayout, low: str | None, high: str | None, start: str | None = None
-    ) -> Iterator[Record]:
+    ) -> Iterator[Record | UnreadableRecord]:
         """Every record with ``low <= id < high`` (open ends when ``None``), by id."""
         body = self._page_body(layout, self.options.export_page_size)
         base: dict[str, Any] = {"type": "base", "objectType": layout.object_type}
@@ -524,11 +532,11 @@ class FoundryCaseStore(CaseStore):
         body["orderBy"] = {"fields": [{"field": layout.primary_key, "direction": "asc"}]}
         previous: str | None = None
         for record in self._load_pages(layout, body, f"export {layout.object_type}", start):
-            if previous is not None and record.id <= previous:
+            if previous is not None and _id_of(record) <= previous:
                 raise UpstreamContractError(
                     f"export {layout.object_type}: Foundry returned ids out of order"
                 )
-            previous = record.id
+            previous = _id_of(record)
             yield record
 
     # ------------------------------------------------------------------ writes
@@ -542,7 +550,7 @@ class FoundryCaseStore(CaseStore):
             try:
                 answer = self.client.apply(action, params)
             except AlreadyExists:
-                existing = self._fetch_one(layout, record.id)
+                existing = readable(self._fetch_one(layout, record.id))
                 if existing is None:
                     raise BackendError(
                         f"{action}: Foundry says {record.id!r} exists but cannot read it"
@@ -550,7 +558,7 @@ class FoundryCaseStore(CaseStore):
                 return None if existing == record else existing
             except WriteOutcomeUnknown as exc:
                 unknown = exc
-                existing = self._fetch_one(layout, record.id)
+                existing = readable(self._fetch_one(layout, record.id))
                 if existing is None:
                     continue  # it was not applied: sending it again cannot duplicate
                 return None if existing == record else existing
@@ -575,12 +583,12 @@ class FoundryCaseStore(CaseStore):
             except TransientError as exc:
                 if _error_name(exc) != "ObjectChanged":
                     raise
-                current = self._fetch_one(layout, record.id)
+                current = readable(self._fetch_one(layout, record.id))
                 actual = None if current is None else current.version
                 raise Conflict(kind, record.id, expected_version, actual) from exc
             except WriteOutcomeUnknown as exc:
                 unknown = exc
-                current = self._fetch_one(layout, record.id)
+                current = readable(self._fetch_one(layout, record.id))
                 if current == record:
                     return
                 if current is not None and current.version == expected_version:
@@ -589,7 +597,7 @@ class FoundryCaseStore(CaseStore):
                 raise Conflict(kind, record.id, expected_version, actual) from exc
             if answer.valid:
                 return
-            current = self._fetch_one(layout, record.id)
+            current = readable(self._fetch_one(layout, record.id))
             if current is None or current.version != expected_version:
                 actual = None if current is None else current.version
                 raise Conflict(kind, record.id, expected_version, actual)
@@ -599,14 +607,14 @@ class FoundryCaseStore(CaseStore):
 
     def _write_batch(self, records: Sequence[Record]) -> BulkReport:
         created = updated = unchanged = 0
-        plan: list[tuple[RecordLayout, list[tuple[Record, Record | None]]]] = []
+        plan: list[tuple[RecordLayout, list[tuple[Record, _Before]]]] = []
         for record_type in RecordType:
             group = [record for record in records if record.RECORD_TYPE is record_type]
             if not group:
                 continue
             layout = self._layout(record_type)
             stored = self._fetch(record_type, [record.id for record in group])
-            changes: list[tuple[Record, Record | None]] = []
+            changes: list[tuple[Record, _Before]] = []
             for record in group:
                 before = stored.get(record.id)
                 if before is None:
@@ -625,12 +633,12 @@ class FoundryCaseStore(CaseStore):
             for chunk in _chunks(changes, self.options.batch_requests)
         ]
 
-        def write(item: tuple[RecordLayout, list[tuple[Record, Record | None]]]) -> None:
+        def write(item: tuple[RecordLayout, list[tuple[Record, _Before]]]) -> None:
             layout, chunk = item
             self._upsert_chunk(layout, [record for record, _ in chunk])
 
         futures = [self._workers().submit(write, item) for item in chunks[1:]]
-        done: list[tuple[RecordLayout, list[tuple[Record, Record | None]]]] = []
+        done: list[tuple[RecordLayout, list[tuple[Record, _Before]]]] = []
         failures: list[CaseportError] = []
         outcomes = [None, *futures] if chunks else []
         for item, future in zip(chunks, outcomes, strict=True):
@@ -666,13 +674,14 @@ class FoundryCaseStore(CaseStore):
 
     def _undo(
         self,
-        done: Sequence[tuple[RecordLayout, list[tuple[Record, Record | None]]]],
+        done: Sequence[tuple[RecordLayout, list[tuple[Record, _Before]]]],
         failure: CaseportError,
     ) -> None:
         """Put back what the committed chunks of a failed bulk batch changed."""
         try:
             for layout, chunk in reversed(done):
-                restore = [before for _, before in chunk if before is not None]
+                # An unreadable record cannot be put back; its repair stays.
+                restore = [before for _, before in chunk if isinstance(before, Record)]
                 remove = [record.id for record, before in chunk if before is None]
                 if restore:
                     self._upsert_chunk(layout, restore)
@@ -692,6 +701,14 @@ class FoundryCaseStore(CaseStore):
                 f"a bulk batch failed ({failure}) and undoing its first chunks failed too "
                 f"({exc}); the batch is partly written"
             ) from exc
+
+
+_Before = Record | UnreadableRecord | None
+"""What a bulk batch found stored under a record's id before writing it."""
+
+
+def _id_of(found: Record | UnreadableRecord) -> str:
+    return found.record_id if isinstance(found, UnreadableRecord) else found.id
 
 
 def _error_name(exc: BaseException) -> str | None:

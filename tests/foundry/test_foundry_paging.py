@@ -128,6 +128,25 @@ def test_an_expired_page_token_is_reported_clearly() -> None:
         list(store.scan(RecordType.ENTITY, resume_from=token or "v1.gone"))
 
 
+@pytest.mark.parametrize(
+    "token", ["\ud800", "v1.\x00", 5, b"v1.page"], ids=["surrogate", "nul", "int", "bytes"]
+)
+def test_a_resume_token_no_request_can_carry_is_refused_before_sending(token: object) -> None:
+    """A resume token that is not clean text is InvalidCursor, and nothing is sent.
+
+    A lone surrogate used to end in a raw UnicodeEncodeError while the request was encoded.
+    """
+    fake, store = fake_store(options=StoreOptions(export_page_size=5))
+    store.upsert_many(person(f"P {n}", id=f"p-{n:02d}") for n in range(7))
+    sent = len(fake.requests)
+    with pytest.raises(InvalidCursor, match="start the read again without it"):
+        store.scan(RecordType.ENTITY, resume_from=token)  # type: ignore[arg-type]
+    assert len(fake.requests) == sent
+    assert [record.id for record in store.scan(RecordType.ENTITY)] == [
+        f"p-{n:02d}" for n in range(7)
+    ]
+
+
 def test_full_scans_ask_for_snapshots() -> None:
     """Export, scans and searches read their pages from a snapshot."""
     fake, store = fake_store()

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+import json
+import math
+from datetime import UTC, datetime, timedelta, timezone
 from typing import Any
 
 import pytest
 from foundry_support import fake_store
-from hypothesis import HealthCheck, given, settings
+from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
+from pydantic import ValidationError
 
 from adapters.foundry.codec import action_parameters
 from adapters.foundry.fake_ontology import FakeOntology, _stored
@@ -358,3 +361,75 @@ def test_searches_near_the_end_of_time_equal_the_reference(
     ours = [entity.id for entity in store.iter_search(query)]
     assert ours == [entity.id for entity in reference.iter_search(query)]
     assert ours
+
+
+# ---------------------------------------------------------------------------- strict JSON
+
+_INT64 = (-(2**63), 2**63 - 1)
+_numbers = st.one_of(
+    st.integers(),
+    st.floats(),
+    st.sampled_from((math.nan, math.inf, -math.inf)),  # a query must refuse these when built
+    st.sampled_from((*_INT64, -(2**63) - 1, 2**63, 1.7976931348623157e308)),
+)
+_edge_moments = st.datetimes(
+    timezones=st.sampled_from((UTC, timezone(timedelta(hours=14)), timezone(timedelta(hours=-12))))
+)
+
+
+@st.composite
+def _edge_leaves(draw: st.DrawFn) -> dict[str, Any]:
+    """Leaves on Foundry-mapped numeric and timestamp fields, at or past every edge."""
+    field, values = draw(
+        st.sampled_from(
+            [
+                ("version", _numbers),
+                ("location.latitude", _numbers),
+                ("created_at", _edge_moments),
+                ("event.occurred_from", _edge_moments),
+            ]
+        )
+    )
+    op = draw(st.sampled_from(("eq", "in", "range")))
+    if op == "eq":
+        return {"op": op, "field": field, "value": draw(values)}
+    if op == "in":
+        return {"op": op, "field": field, "values": draw(st.lists(values, min_size=1, max_size=3))}
+    bounds = st.dictionaries(st.sampled_from(("gt", "gte", "lt", "lte")), values, min_size=1)
+    return {"op": op, "field": field, **draw(bounds)}
+
+
+@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@given(
+    raw=st.recursive(
+        _edge_leaves(),
+        lambda children: (
+            st.lists(children, max_size=3).map(lambda fs: {"op": "or", "filters": fs})
+            | children.map(lambda f: {"op": "not", "filter": f})
+        ),
+        max_leaves=4,
+    )
+)
+def test_every_clause_of_a_query_that_builds_is_strict_json(raw: dict[str, Any]) -> None:
+    """No query that builds puts NaN, an infinity or an unbounded integer in ``where``.
+
+    Foundry reads strict JSON; a NaN bound used to be sent as ``NaN`` and fail inside the
+    request instead of when the query was built.
+    """
+    try:
+        query = SearchQuery.model_validate({"filter": raw})
+    except ValidationError:
+        reject()
+    result = compile_search(query.filter, LAYOUT)
+    if result.where is not None:
+        json.dumps(result.where, allow_nan=False)
+        numbers = _numbers_in(result.where)
+        assert all(_INT64[0] <= n <= _INT64[1] for n in numbers if isinstance(n, int))
+
+
+def _numbers_in(clause: Any) -> list[Any]:
+    if isinstance(clause, dict):
+        return [n for value in clause.values() for n in _numbers_in(value)]
+    if isinstance(clause, list):
+        return [n for value in clause for n in _numbers_in(value)]
+    return [clause] if isinstance(clause, int | float) and not isinstance(clause, bool) else []

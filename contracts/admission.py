@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Final, TypeVar
 
 from contracts.errors import ValidationFailed
-from contracts.models._fields import INT64_MAX
+from contracts.models._fields import INT64_MAX, INT64_MIN
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import EntityKind
 from contracts.models.records import RECORD_CLASSES
@@ -138,12 +138,14 @@ def checked_int(value: object, name: str, low: int, high: int) -> int:
 
 
 def expected_version(value: object) -> int:
-    """An update's expected version: a stored version the next one can still follow.
+    """An update's expected version: a 64-bit whole number the next version can follow.
+
+    One below 1 matches no stored version, so the update meets ``Conflict`` like any stale one.
 
     Raises:
-        ValidationFailed: not a whole number from 1 to 2**63 - 2.
+        ValidationFailed: not a whole number from -2**63 to 2**63 - 2.
     """
-    return checked_int(value, "expected_version", 1, INT64_MAX - 1)
+    return checked_int(value, "expected_version", INT64_MIN, INT64_MAX - 1)
 
 
 def link_types(values: object) -> frozenset[str] | None:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Final, TypeVar
+from typing import Any, ClassVar, Final, TypeVar
 
 from adapters.foundry.client import MAX_BATCH_REQUESTS, FoundryClient
 from adapters.foundry.codec import (
@@ -153,7 +153,7 @@ class FoundryCaseStore(CaseStore):
         }
     )
 
-    KNOWN_DEVIATIONS = {
+    KNOWN_DEVIATIONS: ClassVar[Mapping[str, str]] = {
         "BULK-003": (
             "a batch is not one transaction: more records than one applyBatch request takes "
             "(batch_requests, 20 by default) are written chunk by chunk, and when a chunk "

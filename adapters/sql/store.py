@@ -31,7 +31,6 @@ from contracts.models.links import Link
 from contracts.paging import SortPosition
 from contracts.query import Filter, OrderKey
 from contracts.results import (
-    UnreadableRecord,
     AdapterInfo,
     BulkReport,
     Direction,
@@ -39,6 +38,7 @@ from contracts.results import (
     Path,
     Subgraph,
     TimelineEntry,
+    UnreadableRecord,
 )
 from contracts.store import CaseStore
 

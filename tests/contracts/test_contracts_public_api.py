@@ -41,7 +41,7 @@ SOURCES: dict[str, tuple[str, ...]] = {
 """Public submodules whose ``__all__`` the package must re-export."""
 
 EXCLUDED_MODULES: dict[str, str] = {
-    "contracts.admission": "checks CaseStore runs on what callers pass; callers meet them as errors",
+    "contracts.admission": "checks CaseStore runs on what callers pass; callers see the errors",
     "contracts.conformance": "the conformance kit, loaded as a pytest plugin, not imported",
     "contracts.emulation": "graph operations the layer composes for adapters; used by CaseStore",
     "contracts.evaluation": "reference semantics of the search language, for adapter authors",

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from contracts.errors import CaseportError, ValidationFailed
+from contracts.errors import CaseportError, Conflict, ValidationFailed
 from contracts.models import Entity, EntityKind, Exhibit, Link, PersonFields
 from contracts.models.common import Markings, Record
 from contracts.query import SearchQuery, Text
@@ -90,7 +90,7 @@ def test_an_exhibit_with_an_unbounded_integer_is_refused(store: CaseStore) -> No
     _assert_unchanged(store, before)
 
 
-@pytest.mark.parametrize("version", [1.0, True, 0, -1, 2**63 - 1, 2**63, "1", None])
+@pytest.mark.parametrize("version", [1.0, True, 2**63 - 1, 2**63, -(2**63) - 1, "1", None])
 def test_an_expected_version_that_is_not_a_whole_stored_version_is_refused(
     store: CaseStore, version: Any
 ) -> None:
@@ -100,6 +100,15 @@ def test_an_expected_version_that_is_not_a_whole_stored_version_is_refused(
         store.update(changed, expected_version=version)
     _assert_unchanged(store, before)
     assert store.update(changed, expected_version=1).version == 2
+
+
+@pytest.mark.parametrize("version", [0, -1, -(2**63)])
+def test_an_expected_version_below_one_is_stale(store: CaseStore, version: int) -> None:
+    before = _filled(store)
+    changed = store.get(Entity, "p-1").revise(label="Ann Leigh")
+    with pytest.raises(Conflict):
+        store.update(changed, expected_version=version)
+    _assert_unchanged(store, before)
 
 
 _WRONG_CALLS: dict[str, Callable[[CaseStore], object]] = {

@@ -85,12 +85,19 @@ def report(error: CaseportError, console: Console | None = None) -> int:
 def report_internal(error: BaseException, console: Console | None = None) -> int:
     """Print an unexpected ``error`` as one red line on stderr and return exit code 1.
 
-    The line reads ``Error (internal: TypeName): message``; the type tells a bug report what
-    went wrong without the traceback, which ``--debug`` adds.
+    The line names the error's type but not its message: an error nobody anticipated may
+    repeat anything it was handed, a secret or personal data included. ``--debug`` adds the
+    traceback, message and all, for a person who asks for it.
     """
     console = console or _stderr()
     label = f"internal: {type(error).__name__}"
-    console.print(Text(f"Error ({label}): {_one_line(str(error))}", style="bold red"))
+    console.print(
+        Text(
+            f"Error ({label}): caseport failed unexpectedly; run again with --debug for the "
+            "traceback, and report it",
+            style="bold red",
+        )
+    )
     return EXIT_FAILURE
 
 

@@ -31,6 +31,7 @@ from pydantic import BeforeValidator, Field, StrictBool, StrictInt, model_valida
 from contracts.errors import ValidationFailed
 from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text, to_utc
 from contracts.models.common import StrictModel
+from contracts.paging import MAX_CURSOR_LENGTH
 
 __all__ = [
     "FIELDS",
@@ -471,7 +472,7 @@ class SearchQuery(StrictModel):
     filter: Filter | None = None
     order_by: tuple[OrderKey, ...] = Field(default=(), max_length=4)
     page_size: int = Field(default=50, ge=1, le=MAX_PAGE_SIZE, strict=True)
-    cursor: str | None = Field(default=None, strict=True, max_length=4_096)
+    cursor: str | None = Field(default=None, strict=True, max_length=MAX_CURSOR_LENGTH)
 
     @model_validator(mode="after")
     def _within_limits(self) -> Self:

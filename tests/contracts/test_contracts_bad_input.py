@@ -31,6 +31,7 @@ from contracts import (
     parse_record,
     record_class,
 )
+from contracts.paging import MAX_CURSOR_LENGTH
 from contracts.query import field_spec
 
 T0 = datetime(2024, 3, 1, 9, 30, tzinfo=UTC)
@@ -508,7 +509,9 @@ def test_hostile_literal_values_compare_exactly(condition: Any, expected: set[st
         pytest.param(lambda: SearchQuery(filter=_wide(101)), id="101 conditions"),
         pytest.param(lambda: SearchQuery(page_size=1_001), id="page of 1,001"),
         pytest.param(lambda: SearchQuery(page_size="10"), id="page size as a string"),
-        pytest.param(lambda: SearchQuery(cursor="c" * 4_097), id="oversized cursor"),
+        pytest.param(
+            lambda: SearchQuery(cursor="c" * (MAX_CURSOR_LENGTH + 1)), id="oversized cursor"
+        ),
     ],
 )
 def test_hostile_query_is_refused_when_built(build: Any) -> None:

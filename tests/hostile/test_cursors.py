@@ -20,7 +20,7 @@ from hypothesis import strategies as st
 from contracts import Entity, EntityKind
 from contracts.errors import InvalidCursor, ValidationFailed
 from contracts.evaluation import compare_positions, sort_entities, sort_position
-from contracts.paging import MAX_CURSOR_LENGTH, decode_cursor
+from contracts.paging import MAX_CURSOR_LENGTH, SortPosition, decode_cursor, encode_cursor
 from contracts.query import OrderKey, SearchQuery
 from contracts.store import CaseStore
 
@@ -157,7 +157,7 @@ def _forgeries(real: str, real_list: str) -> dict[str, object]:
         "a lone surrogate character": real + "\ud800",
         "an int": 12345,
         "bytes": real.encode(),
-        "overlong": real + "A" * 4_096,
+        "overlong": real + "A" * MAX_CURSOR_LENGTH,
         "nested JSON": base64.urlsafe_b64encode(b"[" * 50_000 + b"]" * 50_000).decode(),
         "a list": _encode([1, payload["s"], payload["k"], payload["i"]]),
         "wrong format": _encode({**payload, "f": 2}),
@@ -227,7 +227,7 @@ def test_every_named_forgery_is_refused_on_every_backend(store: CaseStore) -> No
         "id with a lone surrogate": _encode({**listed, "i": "\ud800"}),
         "id too long": _encode({**listed, "i": "e" * 129}),
         "values in a list cursor": _encode({**listed, "k": [1]}),
-        "overlong": real_list + "A" * 4_096,
+        "overlong": real_list + "A" * MAX_CURSOR_LENGTH,
         "an int": 7,
         "random bytes": base64.urlsafe_b64encode(bytes(range(200))).decode(),
     }
@@ -236,6 +236,50 @@ def test_every_named_forgery_is_refused_on_every_backend(store: CaseStore) -> No
     }
     assert {name: o for name, o in list_outcomes.items() if o != "refused"} == {}
     assert _snapshot(store) == before
+
+
+def test_no_position_a_store_can_hold_makes_a_cursor_past_the_limit() -> None:
+    """Four sort values of the longest texts, every character escaped, and the longest id."""
+    longest = "\x01" * 500
+    position = SortPosition((longest, longest, longest, "i" * 128), "i" * 128)
+    cursor = encode_cursor(_SEARCH_SCOPE, position)
+    assert 12_000 < len(cursor) <= MAX_CURSOR_LENGTH
+    assert decode_cursor(cursor, _SEARCH_SCOPE, 4) == position
+
+
+def test_the_longest_cursors_a_store_issues_are_accepted_on_every_backend(
+    store: CaseStore,
+) -> None:
+    """SRCH-014: paging by the longest sort values a store holds reaches every entity.
+
+    Three 500-character texts of characters JSON escapes (six bytes each) make a cursor of
+    about 12,000 characters; before, any cursor over 4,096 was refused, ending the paging.
+    """
+    escaped = "\x01" * 499
+    entities = [
+        Entity(
+            id=f"long-{n}",
+            kind=EntityKind.PERSON,
+            subtype="p",
+            label=escaped + str(n % 2),
+            person={"family_name": escaped + str(n // 2)},
+        )
+        for n in range(4)
+    ]
+    store.upsert_many(entities)
+    order = (
+        OrderKey(field="label"),
+        OrderKey(field="person.family_name", descending=True),
+        OrderKey(field="subtype"),
+        OrderKey(field="id"),
+    )
+    query = SearchQuery(order_by=order, page_size=1)
+    first = store.search(query)
+    assert first.next_cursor is not None
+    assert len(first.next_cursor) > 8_000
+    ids = [entity.id for entity in store.iter_search(query)]
+    assert ids == ["long-2", "long-0", "long-3", "long-1"]
+    assert len(_snapshot(store)) == 4
 
 
 # ---------------------------------------------------------------------------- generated

@@ -13,6 +13,7 @@ from contracts.conformance.suite import data
 from contracts.errors import InvalidCursor
 from contracts.models.common import Markings
 from contracts.models.entities import Entity, EntityKind, Identifier
+from contracts.paging import MAX_CURSOR_LENGTH
 from contracts.query import (
     And,
     Eq,
@@ -531,7 +532,7 @@ def test_malformed_queries_are_refused_and_queries_at_the_limits_answered(
         lambda: SearchQuery(filter=Or(*[Eq("label", f"v{n}") for n in range(101)])),
         lambda: SearchQuery(page_size=0),
         lambda: SearchQuery(page_size=1_001),
-        lambda: SearchQuery(cursor="x" * 4_097),
+        lambda: SearchQuery(cursor="x" * (MAX_CURSOR_LENGTH + 1)),
     ]
     for number, build in enumerate(refused):
         try:

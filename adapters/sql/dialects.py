@@ -200,22 +200,25 @@ class PostgresqlDialect(Dialect):
         read as operators.
 
         The few entities whose terms exceed a ``tsvector`` (:meth:`stored_terms`) hold only a
-        marker lexeme; for them no term may be missing from their spilled terms. Both arms
-        test the indexed column, so the index serves the match either way.
+        marker lexeme; for them the spilled terms must include every term. Both arms test the
+        indexed column, so the index serves the match either way.
 
-        Four parameters whatever the number of terms (the terms travel as one array), so no
-        query the language allows comes near PostgreSQL's 65,535 parameters a statement.
+        Five parameters whatever the number of terms (the terms travel as one array), so no
+        query the language allows comes near PostgreSQL's 65,535 parameters a statement. The
+        spilled arm is a grouped subquery, which the planner costs high when it cannot see
+        the parameters: a cached generic plan (blind to how common a term is, and slow for a
+        common one) then never looks cheaper than planning each search afresh.
         """
-        indexed = [index_term(term) for term in terms]
+        indexed = list(dict.fromkeys(index_term(term) for term in terms))
         query = " & ".join(_lexeme(term) for term in indexed)
         spilled = (
-            "NOT EXISTS (SELECT 1 FROM unnest(CAST(? AS text[])) AS t(term) WHERE NOT EXISTS"
-            " (SELECT 1 FROM entity_values x WHERE x.field = ?"
-            f" AND left(x.s, {TEXT_KEY_CHARS}) = t.term AND x.rid = e.rid))"
+            "e.rid IN (SELECT x.rid FROM entity_values x WHERE x.field = ?"
+            f" AND left(x.s, {TEXT_KEY_CHARS}) = ANY(CAST(? AS text[]))"
+            f" GROUP BY x.rid HAVING count(DISTINCT left(x.s, {TEXT_KEY_CHARS})) = ?)"
         )
         return Fragment(
             f"(e.terms @@ CAST(? AS tsquery) OR (e.terms @@ CAST(? AS tsquery) AND {spilled}))",
-            (query, _lexeme(_SPILL_MARK), indexed, SPILLED_TERMS_FIELD),
+            (query, _lexeme(_SPILL_MARK), SPILLED_TERMS_FIELD, indexed, len(indexed)),
         )
 
     def stored_terms(self, terms: Sequence[str]) -> tuple[Any, Sequence[str]]:

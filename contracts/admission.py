@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Final, TypeVar
 
-from contracts.errors import ValidationFailed
+from contracts.errors import InvalidCursor, ValidationFailed
 from contracts.models._fields import INT64_MAX, INT64_MIN
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import EntityKind
@@ -212,5 +212,14 @@ def admitted_query(query: object) -> SearchQuery:
     except Exception as exc:  # any object can hide in a query built without validation
         problem = f"invalid search query: its fields cannot be read ({_type_name(exc)})"
     else:
-        return validated(lambda: SearchQuery.model_validate(data), "search query")
+        try:
+            return validated(lambda: SearchQuery.model_validate(data), "search query")
+        except ValidationFailed as refused:
+            if not refused.problems or any(
+                where.split(".")[0] != "cursor" for where, _ in refused.problems
+            ):
+                raise
+            # Only the cursor is wrong: a forged or damaged cursor, whatever its form.
+            failure = InvalidCursor(str(refused), problems=refused.problems)
+        raise failure
     raise ValidationFailed(problem)

@@ -68,6 +68,8 @@ NOT_REEXPORTED: dict[tuple[str, str], str] = {
     ("contracts", "RECORD_CAPABILITY"): "for adapters and the kit gating optional record types",
     ("contracts", "RECORD_CLASSES"): "record_class() is the supported lookup; the dict stays put",
     ("contracts.models", "StrictModel"): "base class of the models, not for subclassing elsewhere",
+    ("adapters", "KNOWN_VARIABLES"): "the CASEPORT_* names configuration reads; kept in its module",
+    ("adapters", "OPERATIONS"): "too generic a name at package level; adapters.memory.OPERATIONS",
     ("adapters", "Outcome"): "too generic a name at package level; kept as adapters.faults.Outcome",
     ("adapters", "from_url"): "factory behind memory://, reached through connect()",
 }

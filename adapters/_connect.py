@@ -104,8 +104,15 @@ def redact_url(url: str) -> str:
     scheme, _ = _scheme_and_rest(url)
     if scheme is None:
         return f"<not a URL, {len(url)} characters>"
-    if _parts(url) is None:
+    parts = _parts(url)
+    if parts is None:
         return f"{scheme}://<malformed, {len(url)} characters>"
+    spec = BUILTIN_ADAPTERS.get(scheme)
+    if spec is not None and not spec.user_names and "@" in parts.netloc:
+        # Where a scheme takes no user name, whatever stands before '@' can only be a
+        # credential pasted in (https://TOKEN@host): none of it is shown.
+        userinfo = parts.netloc.rpartition("@")[0]
+        url = url.replace(userinfo + "@", "***@", 1)
     span = _password_span(url)
     if span is not None:
         start, end = span

@@ -223,7 +223,8 @@ def test_a_keyword_option_with_a_secret_or_odd_name_is_refused(name: str) -> Non
     ("url", "expected"),
     [
         (f"postgresql:/alice:{SECRET}@db/x", "postgresql:/alice:***@db/x"),
-        (f"sqlite://admin:{SECRET}@/x.db", "sqlite://admin:***@/x.db"),
+        (f"sqlite://admin:{SECRET}@/x.db", "sqlite://***@/x.db"),
+        (f"foundry+https://{SECRET}@host/ontology", "foundry+https://***@host/ontology"),
         (f"alice:{SECRET}@db", "alice:***@db"),
         (f"memory://?seed=1&token={SECRET}#{SECRET}", "memory://?seed=1&token=***#***"),
         (f"postgresql://h/x?%70assword={SECRET}", "postgresql://h/x?%70assword=***"),

@@ -49,11 +49,16 @@ BASES = {
     "foundry+fake": "foundry+fake://",
 }
 USERINFO = {
-    "memory": [f"memory://canary:{PASSWORD}@", f"memory:/canary:{PASSWORD}@"],
+    "memory": [
+        f"memory://canary:{PASSWORD}@",
+        f"memory:/canary:{PASSWORD}@",
+        f"memory://{PASSWORD}@",
+    ],
     "sqlite": [
         f"sqlite://canary:{PASSWORD}@/x.db",
         f"sqlite:/canary:{PASSWORD}@/x.db",
         f"sqlite:canary:{PASSWORD}@x.db",
+        f"sqlite://{PASSWORD}@/x.db",
     ],
     "postgresql": [
         f"postgresql://canary:{PASSWORD}@127.0.0.1:1/canary",
@@ -69,8 +74,13 @@ USERINFO = {
     "foundry+https": [
         f"foundry+https://canary:{PASSWORD}@127.0.0.1:1/ontology",
         f"foundry+https:canary:{PASSWORD}@127.0.0.1:1/ontology",
+        f"foundry+https://{PASSWORD}@127.0.0.1:1/ontology",
     ],
-    "foundry+fake": [f"foundry+fake://canary:{PASSWORD}@/", f"foundry+fake:/canary:{PASSWORD}@"],
+    "foundry+fake": [
+        f"foundry+fake://canary:{PASSWORD}@/",
+        f"foundry+fake:/canary:{PASSWORD}@",
+        f"foundry+fake://{PASSWORD}@",
+    ],
 }
 SECRET_KEYS = (
     "password",

@@ -225,7 +225,7 @@ def _check_value(field: str, value: Comparable) -> Comparable:
             try:
                 value = datetime.fromisoformat(text)
             except ValueError:
-                raise ValueError(f"{field}: {text[:40]!r} is not an ISO-8601 datetime") from None
+                raise ValueError(f"{field}: the value is not an ISO-8601 datetime") from None
         if not isinstance(value, datetime) or value.tzinfo is None:
             raise ValueError(f"{field} needs a datetime with a time zone")
         return to_utc(value)

@@ -16,7 +16,7 @@ import pytest
 from contracts.errors import CaseportError, Conflict, ValidationFailed
 from contracts.models import Entity, EntityKind, Exhibit, Link, PersonFields
 from contracts.models.common import Markings, Record
-from contracts.query import SearchQuery, Text
+from contracts.query import Eq, SearchQuery, Text
 from contracts.store import CaseStore
 
 
@@ -223,3 +223,16 @@ def _chain(error: BaseException) -> list[BaseException]:
         seen.append(current)
         current = current.__cause__ or current.__context__
     return seen
+
+
+def test_a_refused_query_value_is_never_repeated(store: CaseStore) -> None:
+    marker = "Jane Canary 1970"
+    smuggled = SearchQuery().model_copy(
+        update={"filter": Eq.model_construct(op="eq", field="created_at", value=marker)}
+    )
+    with pytest.raises(ValidationFailed) as refused:
+        store.search(smuggled)
+    assert "created_at" in str(refused.value)
+    for link in _chain(refused.value):
+        assert marker not in str(link)
+        assert marker not in repr(link)

@@ -66,7 +66,10 @@ def decode_object(layout: RecordLayout, obj: dict[str, Any]) -> Record:
     try:
         record = parse_record(raw)
     except ValidationFailed as exc:
-        raise UpstreamContractError(f"{name} holds an invalid canonical record: {exc}") from exc
+        raise UpstreamContractError(
+            f"{name} holds an invalid canonical record: {exc}; write a valid record with its id "
+            "with upsert_many to repair it"
+        ) from exc
     if record.RECORD_TYPE is not layout.record_type or (key is not None and record.id != str(key)):
         raise UpstreamContractError(
             f"{name} holds the {record.RECORD_TYPE.value} {record.id!r}, not its own record"

@@ -8,8 +8,11 @@ full form (by earlier versions) read back the same.
 
 from __future__ import annotations
 
+import json
+
 from pydantic import ValidationError
 
+from contracts.admission import is_record_id
 from contracts.errors import UpstreamContractError
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity
@@ -35,7 +38,7 @@ def decode(record_type: RecordType, body: str) -> Record:
     try:
         return RECORD_CLASSES[record_type].model_validate_json(body)
     except ValidationError as exc:
-        problem = _problem(record_type, exc)
+        problem = _problem(record_type, exc, _stored_id(body))
     raise UpstreamContractError(problem)  # unchained: pydantic's error repeats the stored data
 
 
@@ -49,8 +52,22 @@ def read_body(record_type: RecordType, record_id: str, body: str) -> Record | Un
         )
 
 
-def _problem(record_type: RecordType, exc: ValidationError) -> str:
-    return f"a stored {record_type.value} is not a valid record ({exc.error_count()} problems)"
+def _problem(record_type: RecordType, exc: ValidationError, record_id: str | None = None) -> str:
+    which = f"the stored {record_type.value}" + (f" {record_id!r}" if record_id else "")
+    return (
+        f"{which} is not a valid record ({exc.error_count()} problems); write a valid record "
+        "with its id with upsert_many to repair it"
+    )
+
+
+def _stored_id(body: str) -> str | None:
+    """The id a damaged body names, when it names one an id can be, to say what to repair."""
+    try:
+        data = json.loads(body)
+    except ValueError:
+        return None
+    found = data.get("id") if isinstance(data, dict) else None
+    return found if isinstance(found, str) and is_record_id(found) else None
 
 
 def decode_entity(body: str) -> Entity:

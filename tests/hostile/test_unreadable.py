@@ -22,6 +22,7 @@ from adapters.foundry.testing import FakeFoundry
 from contracts.errors import UnreadableRecords, UpstreamContractError
 from contracts.models import Entity, EntityKind, Link, PersonFields
 from contracts.models.common import RecordType
+from contracts.query import SearchQuery
 from contracts.results import UnreadableRecord
 from contracts.store import CaseStore
 
@@ -151,3 +152,13 @@ def test_upsert_many_repairs_an_unreadable_record(damageable: Damageable) -> Non
     assert (report.created, report.updated, report.unchanged) == (1, 1, 0)
     assert store.get(Entity, "p-2").label == "Bo Tan"
     assert [record.id for record in store.export()] == ["p-1", "p-2", "p-3", "p-4", "l-1"]
+
+
+def test_a_search_meeting_an_unreadable_record_names_it(damageable: Damageable) -> None:
+    store = damageable.store
+    _fill(store)
+    damageable.damage("p-2")
+    with pytest.raises(UpstreamContractError, match="p-2") as refused:
+        store.search(SearchQuery())
+    assert "upsert_many" in str(refused.value)
+    assert "ALIEN" not in str(refused.value)

@@ -244,10 +244,12 @@ def _build(factory: AdapterFactory, scheme: str, url: str, options: Mapping[str,
     except CaseportError:
         raise
     except Exception as exc:
-        # A third-party factory must not crash the caller with its own exception types.
+        # A third-party factory must not crash the caller with its own exception types. Its
+        # message is not repeated (it may hold anything it was given); the chained cause keeps
+        # it for a traceback asked for on purpose.
         raise ConfigurationError(
-            f"the adapter for {scheme}:// failed to open the store: "
-            f"{type(exc).__name__}: {_shorten(str(exc))}"
+            f"the adapter for {scheme}:// failed to open the store ({type(exc).__name__}); "
+            "run with --debug, or read the chained exception, for its message"
         ) from exc
     if not isinstance(store, CaseStore):
         raise ConfigurationError(

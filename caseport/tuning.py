@@ -38,6 +38,7 @@ def _enter() -> None:
     global _resume
     thread = threading.get_ident()
     with _lock:
+        _register_fork_hooks()
         if not _holds:
             _resume = gc.isenabled()
             gc.disable()
@@ -78,10 +79,19 @@ def _after_fork_in_child() -> None:
     _lock.release()
 
 
-if hasattr(os, "register_at_fork"):  # not on Windows
+_fork_hooks_registered = False
+"""Whether the fork hooks are in place; registered on the first pause, not on import."""
+
+
+def _register_fork_hooks() -> None:
+    """Keep the pause consistent across ``fork`` (called with ``_lock`` held)."""
+    global _fork_hooks_registered
+    if _fork_hooks_registered or not hasattr(os, "register_at_fork"):  # not on Windows
+        return
     os.register_at_fork(
         before=_lock.acquire, after_in_parent=_lock.release, after_in_child=_after_fork_in_child
     )
+    _fork_hooks_registered = True
 
 
 @contextmanager

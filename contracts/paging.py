@@ -33,8 +33,8 @@ characters rather than refuse them)."""
 _RECORD_ID: Final = TypeAdapter(RecordId)
 
 MAX_CURSOR_LENGTH: Final = 16_384
-"""Longest cursor accepted. The longest a store issues is about 12,500 characters: four sort
-values of up to 500 characters each, every character escaped in the JSON."""
+"""Longest cursor accepted: well above the longest a store issues, since a sort value is at
+most 500 characters (the longest sortable text field), escaped in JSON, then base64-encoded."""
 
 SortValue = str | int | float | bool | datetime | None
 

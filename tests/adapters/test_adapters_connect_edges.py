@@ -44,8 +44,12 @@ def test_a_factory_raising_a_foreign_exception_becomes_a_configuration_error(
 
     adapters.register_adapter("brokenfactory", broken)
     scheme_cleanup.append("brokenfactory")
-    with pytest.raises(ConfigurationError, match="TypeError: bad adapter"):
+    with pytest.raises(
+        ConfigurationError, match=r"failed to open the store \(TypeError\)"
+    ) as caught:
         connect("brokenfactory://")
+    assert "bad adapter" not in str(caught.value)
+    assert isinstance(caught.value.__cause__, TypeError)
 
 
 def test_a_factory_returning_something_else_than_a_store_is_refused(

@@ -78,8 +78,10 @@ def decode_object(layout: RecordLayout, obj: dict[str, Any]) -> Record:
     if version is not None:
         try:
             stored = decode_long(version)
-        except ValueError as exc:
-            raise UpstreamContractError(f"{name}: version {version!r} is not a long") from exc
+        except ValueError:
+            raise UpstreamContractError(
+                f"{name}: the version property holds {type(version).__name__}, not a long"
+            ) from None
         if stored != record.version:
             raise UpstreamContractError(
                 f"{name}: the version property says {stored} but the record says "

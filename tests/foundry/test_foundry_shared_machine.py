@@ -71,4 +71,4 @@ else:
             return store, store.close
 
     TestFoundryMatchesTheReference = FoundryComparison.TestCase
-    TestFoundryMatchesTheReference.settings = _machine.PROFILES[_machine.PROFILE]
+    TestFoundryMatchesTheReference.settings = _machine.MACHINE_SETTINGS

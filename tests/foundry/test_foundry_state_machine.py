@@ -3,12 +3,12 @@
 Random operations run against a store over the fake Foundry (with 429s, 503s, lost replies and
 dropped connections injected at random) and against :class:`InMemoryCaseStore`. When a fault
 outlasts every retry, the test reads the truth back with faults off and moves the model to it,
-as a caller would; then every read must agree. ``CASEPORT_SOAK=1`` runs many more sequences.
+as a caller would; then every read must agree. ``CASEPORT_HYPOTHESIS_PROFILE`` (``quick`` by
+default, ``ci``, ``soak``) sets how many and how long the sequences are.
 """
 
 from __future__ import annotations
 
-import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
@@ -27,6 +27,7 @@ from hypothesis.stateful import (
     precondition,
     rule,
 )
+from run_profile import by_profile
 
 from adapters.foundry.store import StoreOptions
 from adapters.foundry.testing import FakeFoundry, FaultRates
@@ -36,7 +37,6 @@ from contracts.models import Entity, Link
 from contracts.query import And, Eq, Not, Or, OrderKey, Prefix, SearchQuery, Text
 
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
-SOAK = os.environ.get("CASEPORT_SOAK") == "1"
 LABELS = ["John Smith", "Mary Smith", "Blue van", "Ann Jones", "Zoë Brown"]
 
 
@@ -195,8 +195,8 @@ class FoundryAgainstReference(RuleBasedStateMachine):
 
 
 FoundryAgainstReference.TestCase.settings = hsettings(
-    max_examples=1_000 if SOAK else 120,
-    stateful_step_count=50 if SOAK else 40,
+    max_examples=by_profile(quick=30, ci=120, soak=1_000),
+    stateful_step_count=by_profile(quick=30, ci=40, soak=50),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )

@@ -3,14 +3,13 @@
 Whatever a caller passes (wrong types, records built around validation, non-finite floats,
 huge integers, lone surrogates), only :class:`CaseportError` subclasses may escape, and the
 store's export must still read back completely and round-trip into a fresh store.
-``CASEPORT_HYPOTHESIS_PROFILE=soak`` runs many more calls.
+``CASEPORT_HYPOTHESIS_PROFILE`` (``quick`` by default, ``ci``, ``soak``) sets how many calls.
 """
 
 from __future__ import annotations
 
 import contextlib
 import math
-import os
 from collections.abc import Callable
 from datetime import UTC
 from typing import Any
@@ -18,6 +17,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from run_profile import by_profile
 
 from adapters.memory import InMemoryCaseStore
 from contracts.errors import CaseportError
@@ -35,7 +35,7 @@ from contracts.models.common import RecordType
 from contracts.query import Eq, Range, SearchQuery, Text
 from contracts.store import CaseStore
 
-_EXAMPLES = {"ci": 60, "soak": 2_000}[os.environ.get("CASEPORT_HYPOTHESIS_PROFILE", "ci")]
+_EXAMPLES = by_profile(quick=60, ci=300, soak=2_000)
 
 _SEED_PEOPLE = [
     Entity(

@@ -3,13 +3,12 @@
 A hypothesis state machine drives the in-memory reference and a SQL store through the same
 creates, updates (conflicting ones too), links, bulk upserts, searches, expansions,
 neighbourhoods, paths, timelines and exports, and compares every answer, errors included, and
-the full export after every step. ``CASEPORT_HYPOTHESIS_PROFILE=soak`` runs many more and
-longer sequences than the default ``ci`` profile.
+the full export after every step. ``CASEPORT_HYPOTHESIS_PROFILE`` (``quick`` by default, ``ci``,
+``soak``) sets how many and how long the sequences are.
 """
 
 from __future__ import annotations
 
-import os
 import shutil
 import tempfile
 import uuid
@@ -21,6 +20,7 @@ import pytest
 from hypothesis import HealthCheck, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
+from run_profile import by_profile
 from sql_postgres import SKIP_POSTGRES, drop_schema, postgres_base_url, with_schema
 from sql_strategies import (
     ENTITY_IDS,
@@ -38,23 +38,13 @@ from contracts.models import Entity, EntityKind, Link, Record
 from contracts.query import SearchQuery
 from contracts.store import CaseStore
 
-PROFILES = {
-    "ci": settings(
-        max_examples=100,
-        stateful_step_count=30,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    ),
-    "soak": settings(
-        max_examples=2_000,
-        stateful_step_count=60,
-        deadline=None,
-        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
-    ),
-}
-PROFILE = os.environ.get("CASEPORT_HYPOTHESIS_PROFILE", "ci")
-if PROFILE not in PROFILES:
-    raise ValueError(f"CASEPORT_HYPOTHESIS_PROFILE must be one of {', '.join(PROFILES)}")
+MACHINE_SETTINGS = settings(
+    max_examples=by_profile(quick=25, ci=100, soak=2_000),
+    stateful_step_count=by_profile(quick=20, ci=30, soak=60),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
+)
+"""How many and how long the sequences are, by the run's profile (see ``run_profile``)."""
 
 LINK_IDS = tuple(f"k{i:02d}" for i in range(15))
 NOW = datetime(2025, 6, 1, tzinfo=UTC)
@@ -272,9 +262,9 @@ class PostgresqlComparison(StoreComparison):
 
 
 TestSqliteMatchesTheReference = SqliteComparison.TestCase
-TestSqliteMatchesTheReference.settings = PROFILES[PROFILE]
+TestSqliteMatchesTheReference.settings = MACHINE_SETTINGS
 
 TestPostgresqlMatchesTheReference = pytest.mark.skipif(
     postgres_base_url() is None, reason=SKIP_POSTGRES
 )(PostgresqlComparison.TestCase)
-TestPostgresqlMatchesTheReference.settings = PROFILES[PROFILE]
+TestPostgresqlMatchesTheReference.settings = MACHINE_SETTINGS

@@ -4,7 +4,8 @@
 every capability natively, and is the reference the other adapters are compared with. A
 :class:`~adapters.faults.FaultPlan` makes it slow or unreliable on purpose, reproducibly, for
 resilience tests and demos. Selected by ``memory://``; ``memory://?load=FILE.jsonl`` starts it
-with the records of a canonical JSON Lines file.
+with the records of a canonical JSON Lines file. :meth:`InMemoryCaseStore.write_faults` is its
+fault point for the conformance kit's tests of atomicity under failing writes.
 """
 
 from __future__ import annotations
@@ -14,11 +15,11 @@ from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path as FilePath
-from typing import Final
+from typing import TYPE_CHECKING, Final
 from urllib.parse import urlsplit
 
 from adapters._options import refuse_unknown
-from adapters.faults import FaultInjector, FaultPlan
+from adapters.faults import FaultInjector, FaultPlan, Outcome
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
 from contracts.evaluation import (
@@ -45,6 +46,9 @@ from contracts.results import (
 )
 from contracts.store import CaseStore
 
+if TYPE_CHECKING:
+    from contracts.conformance.stores import WriteFaults
+
 __all__ = ["OPERATIONS", "InMemoryCaseStore", "from_url"]
 
 _VERSION = "0.1.0"
@@ -53,6 +57,8 @@ OPERATIONS: Final = frozenset(
     {"expand", "export", "fetch", "insert", "replace", "scan", "search", "write_batch"}
 )
 """The primitives a fault plan can target with the ``operations`` option."""
+_WRITES: Final = frozenset({"insert", "replace", "write_batch"})
+"""The primitives that change data: the backend writes of :meth:`InMemoryCaseStore.write_faults`."""
 _OPTIONS: Final = frozenset(
     {
         "failure_rate",
@@ -90,6 +96,7 @@ class InMemoryCaseStore(CaseStore):
         if isinstance(faults, FaultPlan):
             faults = FaultInjector(faults)
         self.faults = faults
+        self._write_faults = _MemoryWriteFaults(self)
         self._closed = False
         if records:
             self.upsert_many(records)
@@ -291,9 +298,55 @@ class InMemoryCaseStore(CaseStore):
         with self._lock:
             return self._emulated_timeline(targets, start, end)
 
+    def write_faults(self) -> WriteFaults:
+        """This store's fault point for conformance testing (see :class:`_MemoryWriteFaults`)."""
+        return self._write_faults
+
     def close(self) -> None:
         """Nothing to release; the data lives as long as the instance."""
         self._closed = True
+
+
+class _MemoryWriteFaults:
+    """Fails the writes of one in-memory store on demand, for conformance testing only.
+
+    Each primitive that changes data (``insert``, ``replace``, ``write_batch``: one batch) is
+    one backend write. Armed, it puts a scripted :class:`~adapters.faults.FaultInjector` in
+    place of the store's own faults: the allowed writes go through, every later one fails as
+    :class:`~contracts.errors.Unavailable` before anything of it is stored; reads are left
+    alone. Healing puts the store's own faults back. Unarmed, it changes nothing.
+    """
+
+    def __init__(self, store: InMemoryCaseStore) -> None:
+        self._store = store
+        self._lock = threading.Lock()
+        self._armed = False
+        self._own: FaultInjector | None = None
+
+    def _check(self, store: CaseStore) -> None:
+        if store is not self._store:
+            raise ValidationFailed("these write faults belong to another store")
+
+    def fail_writes_after(self, store: CaseStore, writes: int) -> None:
+        """Let ``writes`` more writes of ``store`` through, then fail every later one."""
+        self._check(store)
+        ok: Outcome = "ok"
+        allowed = (ok,) * writes
+        plan = FaultPlan(script=allowed, failure_rate=1.0, operations=_WRITES)
+        with self._lock:
+            if not self._armed:
+                self._own = self._store.faults
+                self._armed = True
+            self._store.faults = FaultInjector(plan)
+
+    def heal(self, store: CaseStore) -> None:
+        """Stop failing writes: ``store`` gets its own faults (usually none) back."""
+        self._check(store)
+        with self._lock:
+            if self._armed:
+                self._store.faults = self._own
+                self._own = None
+                self._armed = False
 
 
 def _load(path: str) -> Iterator[Record]:

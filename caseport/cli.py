@@ -364,8 +364,9 @@ def conformance(
     new, empty store: in URL, {tmp} becomes a new temporary directory and {uid} a unique
     token for every store the kit builds. Capabilities the adapter declares unsupported are
     not applicable; known deviations are expected to fail. Exits 0 only when the verdict is
-    conformant, and 1 when a requirement failed, deviates as the adapter declares or went
-    untested, or the run did not complete.
+    conformant, and 1 when a requirement failed, deviates as the adapter declares, went
+    untested or was only partly tested (some of its tests could not run), or the run did not
+    complete.
 
     For example:
 

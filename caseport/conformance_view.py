@@ -1,4 +1,4 @@
-"""How a conformance report reads on screen: per-area counts, failures, deviations, a verdict.
+"""How a conformance report reads on screen: counts per area, what failed or did not run, a verdict.
 
 A report quotes what the tests and the adapter said (assertion messages, exception text), so
 every cell built from it is a :class:`~rich.text.Text`: never read as rich markup.
@@ -21,6 +21,7 @@ __all__ = [
     "deviation_table",
     "failure_table",
     "header",
+    "partly_tested_table",
     "print_report",
     "run_errors",
     "verdict",
@@ -28,6 +29,7 @@ __all__ = [
 
 STATUSES: Final = (
     "passed",
+    "partly_tested",
     "layer_only",
     "failed",
     "deviation",
@@ -41,6 +43,7 @@ _MAX_REASON: Final = 160
 
 _HEADINGS: Final = {
     "passed": ("Passed", "green"),
+    "partly_tested": ("Partly tested", "yellow"),
     "layer_only": ("Layer only", "cyan"),
     "failed": ("Failed", "red"),
     "deviation": ("Deviation", "yellow"),
@@ -50,7 +53,9 @@ _HEADINGS: Final = {
 }
 
 _CAPTION: Final = (
-    "Passed: held, exercised against the adapter's store. Layer only: held, but checked only "
+    "Passed: held, exercised against the adapter's store. Partly tested: the tests that ran "
+    "held, but some could not run, so it is not counted as passed. Layer only: held, but "
+    "checked only "
     "against the layer or models every adapter shares. N/A: the adapter declares the "
     "capability unsupported. Outside run: a run cannot check it (review, or a requirement on "
     "the kit itself)."
@@ -150,6 +155,31 @@ def deviation_table(report: ConformanceReport) -> Table | None:
     return table
 
 
+def partly_tested_table(report: ConformanceReport) -> Table | None:
+    """The requirements some of whose tests did not run, with why; ``None`` when there are none."""
+    partly = [r for r in report.requirements if r.status == "partly_tested"]
+    if not partly:
+        return None
+    table = Table(title="Partly tested requirements (not counted as passed)", title_justify="left")
+    table.add_column("Id", style="bold yellow", no_wrap=True)
+    table.add_column("Level")
+    table.add_column("Requirement")
+    table.add_column("Tests that did not run, and why")
+    for requirement in partly:
+        reasons = [
+            f"{test.nodeid.rpartition('::')[2]}: {_first_line(test.reason or '')}"
+            for test in requirement.tests
+            if test.outcome == "not_run"
+        ]
+        table.add_row(
+            Text(requirement.id),
+            Text(requirement.level),
+            Text(requirement.text),
+            Text("\n".join(reasons or ["(no reason recorded)"])),
+        )
+    return table
+
+
 def run_errors(report: ConformanceReport) -> Text | None:
     """What stopped or spoiled the run as a whole; ``None`` when it completed cleanly."""
     if not report.errors:
@@ -164,6 +194,8 @@ def verdict(report: ConformanceReport) -> Text:
     """The verdict and the counts behind it, never saying more than the report does."""
     summary = report.summary
     counted = f"{summary.passed} of {summary.total} requirements passed against the store"
+    if summary.partly_tested:
+        counted += f", {summary.partly_tested} partly tested"
     if summary.layer_only:
         counted += f", {summary.layer_only} held in the layer only"
     if summary.not_applicable:
@@ -178,7 +210,12 @@ def verdict(report: ConformanceReport) -> Text:
         narrowed = "; ".join(report.selection.narrowing())
         return Text(f"PARTIAL RUN, NOT CONFORMANT ({narrowed}): {counted}.", style="bold yellow")
     if report.verdict == "incomplete":
-        return Text(f"NOT CONFORMANT: the run did not complete; {counted}.", style="bold red")
+        if report.errors or not summary.partly_tested:
+            return Text(f"NOT CONFORMANT: the run did not complete; {counted}.", style="bold red")
+        return Text(
+            f"INCOMPLETE, NOT CONFORMANT (some tests could not run): {counted}.",
+            style="bold yellow",
+        )
     problems = [
         f"{count} {what}"
         for count, what in (
@@ -195,7 +232,12 @@ def print_report(console: Console, report: ConformanceReport) -> None:
     """Print the whole summary: who was tested, counts per area, problems, verdict."""
     console.print(header(report))
     console.print(area_table(report))
-    for part in (failure_table(report), deviation_table(report), run_errors(report)):
+    for part in (
+        failure_table(report),
+        deviation_table(report),
+        partly_tested_table(report),
+        run_errors(report),
+    ):
         if part is not None:
             console.print(part)
     console.print(verdict(report))

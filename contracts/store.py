@@ -25,7 +25,7 @@ from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType, TracebackType
-from typing import Any, ClassVar, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar
 
 from contracts import admission, emulation
 from contracts._pipeline import WritePipeline
@@ -60,6 +60,9 @@ from contracts.results import (
     TimelineEntry,
     UnreadableRecord,
 )
+
+if TYPE_CHECKING:
+    from contracts.conformance.stores import WriteFaults
 
 __all__ = ["MAX_DEPTH", "RECORD_CAPABILITY", "AsyncCaseStore", "CaseStore"]
 
@@ -353,6 +356,16 @@ class CaseStore(ABC):
 
     def close(self) -> None:
         """Release connections and files. Calling it twice is harmless."""
+
+    def write_faults(self) -> WriteFaults | None:
+        """This store's fault point for conformance testing, or ``None`` (the default): none.
+
+        The conformance kit's ``caseport_write_faults`` fixture uses it to run the tests of
+        atomicity under failing backend writes; without one they are reported not run. Not for
+        production use: an adapter that offers one returns the same object on every call, fails
+        no write until it is armed with ``fail_writes_after``, and stops failing at ``heal``.
+        """
+        return None
 
     # ------------------------------------------------------------------ records
 
@@ -702,7 +715,8 @@ class CaseStore(ABC):
                         pipeline.drain()  # the batches before this one are valid: they stay
                         raise ValidationFailed(
                             f"{exc} (after {totals.batches} committed batches,"
-                            f" {totals.total} records)"
+                            f" {totals.total} records)",
+                            problems=exc.problems,
                         ) from exc
                     pipeline.submit(self._encode_batch(prepared))
             except Exception:

@@ -21,7 +21,7 @@ import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, ClassVar, Final, TypeVar
+from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from adapters.foundry.client import MAX_BATCH_REQUESTS, FoundryClient
 from adapters.foundry.codec import (
@@ -56,6 +56,9 @@ from contracts.paging import SortPosition
 from contracts.query import Filter, OrderKey
 from contracts.results import AdapterInfo, BulkReport, Direction, Hop, UnreadableRecord
 from contracts.store import CaseStore
+
+if TYPE_CHECKING:
+    from contracts.conformance.stores import WriteFaults
 
 __all__ = ["FoundryCaseStore", "Scan", "StoreOptions"]
 
@@ -144,6 +147,9 @@ class FoundryCaseStore(CaseStore):
         client: the HTTP client for the ontology.
         mapping: where each record type lives in the ontology.
         options: paging, batching and concurrency settings.
+        write_faults: a fault point that fails the writes of this store's backend, for
+            conformance testing only; a store over the fake Foundry
+            (:mod:`adapters.foundry.testing`) gets the fake's, a store over a real tenant none.
     """
 
     CAPABILITIES = declare(
@@ -170,10 +176,13 @@ class FoundryCaseStore(CaseStore):
         client: FoundryClient,
         mapping: FoundryMapping,
         options: StoreOptions | None = None,
+        *,
+        write_faults: WriteFaults | None = None,
     ) -> None:
         self.client = client
         self.mapping = mapping
         self.options = options or StoreOptions()
+        self._write_faults = write_faults
         self._pool: ThreadPoolExecutor | None = None
         self._pool_lock = threading.Lock()
         declared = dict(self.CAPABILITIES)
@@ -199,6 +208,14 @@ class FoundryCaseStore(CaseStore):
             ),
             kind="remote",
         )
+
+    def write_faults(self) -> WriteFaults | None:
+        """The fault point given at construction, for conformance testing only.
+
+        The fake Foundry's for a store over it; ``None`` over a real tenant, whose writes
+        cannot be failed on demand.
+        """
+        return self._write_faults
 
     def close(self) -> None:
         """Close the HTTP connections and worker threads; later calls raise ConfigurationError."""

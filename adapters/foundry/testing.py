@@ -8,6 +8,8 @@ over httpx; :func:`serve_http` also serves it on a loopback port. Faults can be 
 (:meth:`FakeFoundry.inject`) or drawn at random (:class:`FaultRates`): 429 with or without
 ``Retry-After``, 503, 5xx HTML pages, timeouts before or after the write ran, dropped
 connections, malformed, oversized and redirecting answers, slow bodies and refused tokens.
+Its :class:`FakeWriteFaults` is the write fault point of the stores built over it, for the
+conformance kit's tests of atomicity under failing writes.
 
 ``foundry+fake://[ONTOLOGY]`` builds a store over a fresh fake ontology at each connect; time
 is virtual there (a :class:`FakeClock` shared by the fake and the store), so retries never
@@ -42,12 +44,14 @@ from adapters.foundry.fake_ontology import (
 from adapters.foundry.mapping import FoundryMapping, load_mapping
 from adapters.foundry.options import parse_options
 from adapters.foundry.store import FoundryCaseStore, StoreOptions
-from contracts.errors import ConfigurationError
+from contracts.errors import ConfigurationError, ValidationFailed
+from contracts.store import CaseStore
 
 __all__ = [
     "FAKE_BASE_URL",
     "FakeClock",
     "FakeFoundry",
+    "FakeWriteFaults",
     "Fault",
     "FaultKind",
     "FaultRates",
@@ -56,6 +60,9 @@ __all__ = [
 ]
 
 FAKE_BASE_URL: Final = "https://fake-foundry.invalid"
+_HEALING_S: Final = 3_600.0
+"""Virtual seconds a heal of the write faults moves the clock on: past the circuit breaker's
+cooldown, so the store's next request is sent."""
 
 FaultKind = Literal[
     "rate_limited",
@@ -208,12 +215,15 @@ class FakeFoundry:
     _issued: dict[str, _Issued] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
     _rng: random.Random = field(init=False)
+    write_faults: FakeWriteFaults = field(init=False)
+    """The write fault point of the stores built over this fake (conformance testing only)."""
 
     def __post_init__(self) -> None:
         self.ontology = FakeOntology.from_mapping(
             self.mapping, self.ontology_name, self.clock.monotonic
         )
         self._rng = random.Random(self.rates.seed)
+        self.write_faults = FakeWriteFaults(self)
 
     # ------------------------------------------------------------------ public helpers
 
@@ -252,9 +262,9 @@ class FakeFoundry:
         options: StoreOptions | None = None,
         auth: TokenProvider | None = None,
     ) -> FoundryCaseStore:
-        """A store wired to this fake, on its virtual clock."""
+        """A store wired to this fake, on its virtual clock, with :attr:`write_faults`."""
         client = self.client(settings=settings, auth=auth)
-        return FoundryCaseStore(client, self.mapping, options)
+        return FoundryCaseStore(client, self.mapping, options, write_faults=self.write_faults)
 
     def count(self, method: str, path_contains: str) -> int:
         """How many requests with ``method`` had ``path_contains`` in their path."""
@@ -271,6 +281,8 @@ class FakeFoundry:
         request.read()
         with self._lock:
             self.requests.append(request)
+            if self.write_faults.refuses(request):
+                return _json(503, FakeError(503, "INTERNAL", "ServiceUnavailable").envelope())
             fault = self._next_fault(request)
         if fault is not None and fault.kind in _BEFORE:
             return self._fault_before(fault, request)
@@ -623,6 +635,53 @@ _BEFORE: Final = frozenset(
         "bad_request",
     }
 )
+
+
+class FakeWriteFaults:
+    """Fails the writes a :class:`FakeFoundry` receives on demand: conformance testing only.
+
+    The :class:`~contracts.conformance.stores.WriteFaults` of every store built over the fake
+    (its ``write_faults()``): a backend write is one request applying an action (``apply`` or
+    ``applyBatch``). Unarmed (always, unless a test arms it) it does nothing. Armed with
+    :meth:`fail_writes_after`, it lets that many through, then answers 503 to every later one
+    before the fake applies it; reads are answered as usual.
+    """
+
+    def __init__(self, fake: FakeFoundry) -> None:
+        self._clock = fake.clock
+        self._lock = threading.Lock()
+        self._allowed: int | None = None
+
+    def _check(self, store: CaseStore) -> None:
+        if store.write_faults() is not self:
+            raise ValidationFailed("these write faults belong to another store")
+
+    def fail_writes_after(self, store: CaseStore, writes: int) -> None:
+        """Let ``writes`` more write requests through, then answer 503 to every later one."""
+        self._check(store)
+        with self._lock:
+            self._allowed = max(writes, 0)
+
+    def heal(self, store: CaseStore) -> None:
+        """Answer every request again, once the store's circuit breaker has cooled down."""
+        self._check(store)
+        with self._lock:
+            self._allowed = None
+        self._clock.advance(_HEALING_S)
+
+    def refuses(self, request: httpx.Request) -> bool:
+        """Count ``request`` if it is a write and faults are armed; whether to refuse it."""
+        if self._allowed is None:  # the usual case: unarmed, no lock taken
+            return False
+        if request.method != "POST" or "/actions/" not in request.url.path:
+            return False
+        with self._lock:
+            if self._allowed is None:
+                return False
+            if self._allowed == 0:
+                return True
+            self._allowed -= 1
+            return False
 
 
 def _json(status: int, data: Any) -> httpx.Response:

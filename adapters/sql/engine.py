@@ -4,19 +4,35 @@ An :class:`Engine` owns the connections to one database and runs units of work i
 transactions; a :class:`Session` is the handle a unit of work gets. Both are backend-neutral;
 :mod:`adapters.sql.sqlite` and :mod:`adapters.sql.postgres` implement them. Engines translate
 every driver exception into a :mod:`contracts.errors` class before it leaves them.
+
+Every engine has a :class:`WriteFaultPoint`, for the conformance kit's tests of atomicity under
+failing writes: once armed, it makes a statement of a write transaction fail with an injected
+driver error, which the engine translates and rolls back like a real one.
 """
 
 from __future__ import annotations
 
+import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
-from typing import Any, Literal, TypeVar
+from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
 from adapters.sql.dialects import Dialect, Fragment
-from contracts.errors import ConfigurationError, PermissionDenied
+from contracts.errors import ConfigurationError, PermissionDenied, ValidationFailed
 
-__all__ = ["Engine", "OpenMode", "Row", "Session", "missing_store", "open_mode"]
+if TYPE_CHECKING:
+    from contracts.store import CaseStore
+
+__all__ = [
+    "Engine",
+    "OpenMode",
+    "Row",
+    "Session",
+    "WriteFaultPoint",
+    "missing_store",
+    "open_mode",
+]
 
 T = TypeVar("T")
 Row = tuple[Any, ...]
@@ -56,6 +72,50 @@ def missing_store(location: str, reason: str) -> ConfigurationError:
         f"no caseport store at {location}: {reason}; check the URL, or create the store by "
         "writing to it (or with: caseport db upgrade URL)"
     )
+
+
+class WriteFaultPoint:
+    """Fails the statements of one engine's write transactions on demand: conformance testing only.
+
+    The :class:`~contracts.conformance.stores.WriteFaults` of a SQL store (its
+    ``write_faults()``): a backend write is one statement run inside a write transaction.
+    Unarmed (always, unless a test arms it) it does nothing. Armed with
+    :meth:`fail_writes_after`, it lets that many statements of write transactions run, then
+    makes every later one raise the backend's injected driver error (an I/O error), which the
+    engine translates and rolls back like a real one. Reads are never failed. Thread safe.
+    """
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._allowed: int | None = None
+
+    def _check(self, store: CaseStore) -> None:
+        if store.write_faults() is not self:
+            raise ValidationFailed("these write faults belong to another store")
+
+    def fail_writes_after(self, store: CaseStore, writes: int) -> None:
+        """Let ``writes`` more statements of write transactions run, then fail every later one."""
+        self._check(store)
+        with self._lock:
+            self._allowed = max(writes, 0)
+
+    def heal(self, store: CaseStore) -> None:
+        """Disarm: every statement of ``store`` runs normally again."""
+        self._check(store)
+        with self._lock:
+            self._allowed = None
+
+    def fails_next(self) -> bool:
+        """Count one statement of a write transaction; whether it must fail instead of running."""
+        if self._allowed is None:  # the usual case: unarmed, no lock taken
+            return False
+        with self._lock:
+            if self._allowed is None:
+                return False
+            if self._allowed == 0:
+                return True
+            self._allowed -= 1
+            return False
 
 
 class Session(ABC):
@@ -106,6 +166,8 @@ class Engine(ABC):
     """How the database was opened; the store reads it to decide whether it may migrate."""
     location: str = ""
     """Where the database is, for messages: a file path or server and schema, no secrets."""
+    write_faults: WriteFaultPoint
+    """Fails statements of write transactions when armed (conformance testing only)."""
 
     @abstractmethod
     def run(self, work: Callable[[Session], T], *, write: bool) -> T:

@@ -30,7 +30,15 @@ from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from adapters._options import OptionReader, is_secret_name, option_label, suggestion
 from adapters.sql.dialects import POSTGRESQL, Dialect, Fragment
-from adapters.sql.engine import Engine, OpenMode, Row, Session, missing_store, open_mode
+from adapters.sql.engine import (
+    Engine,
+    OpenMode,
+    Row,
+    Session,
+    WriteFaultPoint,
+    missing_store,
+    open_mode,
+)
 from adapters.sql.errors import postgres_connect_error, postgres_error
 from contracts.errors import (
     CaseportError,
@@ -126,17 +134,32 @@ def _advisory_key(name: str) -> int:
 
 
 class PostgresSession(Session):
-    """A transaction on one pooled connection."""
+    """A transaction on one pooled connection.
+
+    Args:
+        cursor: the cursor of the transaction's connection.
+        schema: the store's schema.
+        faults: the engine's write fault point, for a write transaction; ``None`` for a read.
+    """
 
     dialect: Dialect = POSTGRESQL
 
-    def __init__(self, cursor: psycopg.Cursor[Any], schema: str) -> None:
+    def __init__(
+        self, cursor: psycopg.Cursor[Any], schema: str, faults: WriteFaultPoint | None = None
+    ) -> None:
         self._cursor = cursor
         self._schema = schema
+        self._faults = faults
+
+    def _statement(self) -> None:
+        """Count a statement with the write fault point; raise its error when it says so."""
+        if self._faults is not None and self._faults.fails_next():
+            raise psycopg.errors.IoError("could not write (injected by the write fault point)")
 
     def rows(self, sql: str | Fragment, params: Sequence[Any] = ()) -> list[Row]:
         """See :meth:`Session.rows`."""
         text, values = _sql(sql, params)
+        self._statement()
         self._cursor.execute(text, values)
         if self._cursor.description is None:
             return []
@@ -145,11 +168,13 @@ class PostgresSession(Session):
     def execute(self, sql: str | Fragment, params: Sequence[Any] = ()) -> int:
         """See :meth:`Session.execute`."""
         text, values = _sql(sql, params)
+        self._statement()
         self._cursor.execute(text, values)
         return self._cursor.rowcount
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """See :meth:`Session.executemany`."""
+        self._statement()
         self._cursor.executemany(_placeholders(sql), rows)
 
     def insert_rows(
@@ -161,12 +186,14 @@ class PostgresSession(Session):
         statement = pgsql.SQL("COPY {} ({}) FROM STDIN").format(
             pgsql.Identifier(table), pgsql.SQL(", ").join(map(pgsql.Identifier, columns))
         )
+        self._statement()
         with self._cursor.copy(statement) as copy:
             for row in rows:
                 copy.write_row(row)
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """See :meth:`Session.next_ids`: values drawn from the table's identity sequence."""
+        self._statement()
         self._cursor.execute(
             "SELECT nextval(pg_get_serial_sequence(%s, 'rid')) FROM generate_series(1, %s)",
             (table, count),
@@ -175,6 +202,7 @@ class PostgresSession(Session):
 
     def lock_for_migration(self) -> None:
         """See :meth:`Session.lock_for_migration`: a transaction-scoped advisory lock."""
+        self._statement()
         self._cursor.execute("SELECT pg_advisory_xact_lock(%s)", (_advisory_key(self._schema),))
 
 
@@ -334,6 +362,7 @@ class PostgresEngine(Engine):
         self.location = f"PostgreSQL {description}, " + (
             f"schema {schema}" if schema else "default schema"
         )
+        self.write_faults = WriteFaultPoint()
         self._closed = False
         self._streams: dict[psycopg.Connection[Any], bool] = {}
         """Connections of unfinished streams, each ``True`` while a thread is fetching on it."""
@@ -478,7 +507,10 @@ class PostgresEngine(Engine):
                     connection.isolation_level = None if write else _SNAPSHOT
                     connection.read_only = None if write else True
                     with connection.cursor() as cursor:
-                        return work(PostgresSession(cursor, self.schema or "public"))
+                        session = PostgresSession(
+                            cursor, self.schema or "public", self.write_faults if write else None
+                        )
+                        return work(session)
             except _RETRYABLE as exc:
                 if attempt == MAX_ATTEMPTS:
                     raise TransientError(

@@ -23,7 +23,15 @@ from urllib.parse import unquote, urlsplit
 
 from adapters._options import OptionReader
 from adapters.sql.dialects import SQLITE, Dialect, Fragment
-from adapters.sql.engine import Engine, OpenMode, Row, Session, missing_store, open_mode
+from adapters.sql.engine import (
+    Engine,
+    OpenMode,
+    Row,
+    Session,
+    WriteFaultPoint,
+    missing_store,
+    open_mode,
+)
 from adapters.sql.errors import sqlite_error
 from contracts.errors import ConfigurationError, ValidationFailed
 
@@ -46,6 +54,7 @@ cut back to afterwards (SQLite would otherwise keep the file at its largest). Wi
 default of 1,000 pages the pages a bulk batch changed were copied after nearly every batch; a
 larger log lets a page changed by several batches be copied once."""
 _SQLITE_BUSY: Final = 5
+_SQLITE_IOERR: Final = 10
 _FIRST_PAUSE_S: Final = 0.001
 _LAST_PAUSE_S: Final = 0.05
 
@@ -81,26 +90,48 @@ def _sql(statement: str | Fragment, params: Sequence[Any]) -> tuple[str, Sequenc
     return statement, params
 
 
+def _injected_io_error() -> sqlite3.OperationalError:
+    """The driver error the write fault point raises: a disk I/O error, as SQLite reports one."""
+    error = sqlite3.OperationalError("disk I/O error (injected by the write fault point)")
+    error.sqlite_errorcode = _SQLITE_IOERR
+    error.sqlite_errorname = "SQLITE_IOERR"
+    return error
+
+
 class SqliteSession(Session):
-    """A transaction on one SQLite connection."""
+    """A transaction on one SQLite connection.
+
+    Args:
+        cursor: the cursor of the transaction's connection.
+        faults: the engine's write fault point, for a write transaction; ``None`` for a read.
+    """
 
     dialect: Dialect = SQLITE
 
-    def __init__(self, cursor: sqlite3.Cursor) -> None:
+    def __init__(self, cursor: sqlite3.Cursor, faults: WriteFaultPoint | None = None) -> None:
         self._cursor = cursor
+        self._faults = faults
+
+    def _statement(self) -> None:
+        """Count a statement with the write fault point; raise its error when it says so."""
+        if self._faults is not None and self._faults.fails_next():
+            raise _injected_io_error()
 
     def rows(self, sql: str | Fragment, params: Sequence[Any] = ()) -> list[Row]:
         """See :meth:`Session.rows`."""
         text, values = _sql(sql, params)
+        self._statement()
         return self._cursor.execute(text, values).fetchall()
 
     def execute(self, sql: str | Fragment, params: Sequence[Any] = ()) -> int:
         """See :meth:`Session.execute`."""
         text, values = _sql(sql, params)
+        self._statement()
         return self._cursor.execute(text, values).rowcount
 
     def executemany(self, sql: str, rows: Iterable[Sequence[Any]]) -> None:
         """See :meth:`Session.executemany`."""
+        self._statement()
         self._cursor.executemany(sql, rows)
 
     def insert_rows(
@@ -110,10 +141,12 @@ class SqliteSession(Session):
         if rows:
             marks = ", ".join("?" for _ in columns)
             names = ", ".join(columns)
+            self._statement()
             self._cursor.executemany(f"INSERT INTO {table} ({names}) VALUES ({marks})", rows)
 
     def next_ids(self, table: str, count: int) -> list[int]:
         """See :meth:`Session.next_ids`: safe because the write lock is held."""
+        self._statement()
         row = self._cursor.execute(f"SELECT coalesce(max(rid), 0) FROM {table}").fetchone()
         start = int(row[0]) + 1
         return list(range(start, start + count))
@@ -171,6 +204,7 @@ class SqliteEngine(Engine):
         self.path = path
         self.mode = mode
         self.location = str(path)
+        self.write_faults = WriteFaultPoint()
         self._busy_timeout_ms = busy_timeout_ms
         self._synchronous = synchronous
         self._lock = threading.Lock()
@@ -318,7 +352,7 @@ class SqliteEngine(Engine):
                 cursor.execute("BEGIN IMMEDIATE" if write else "BEGIN")
             try:
                 with self._translated():
-                    result = work(SqliteSession(cursor))
+                    result = work(SqliteSession(cursor, self.write_faults if write else None))
                     cursor.execute("COMMIT")
             except BaseException:
                 if connection.in_transaction:

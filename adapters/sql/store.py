@@ -18,7 +18,7 @@ from adapters.sql import graph
 from adapters.sql.codec import decode, decode_entity, read_body
 from adapters.sql.connect import open_engine
 from adapters.sql.dialects import Fragment
-from adapters.sql.engine import Engine, OpenMode, Session, missing_store
+from adapters.sql.engine import Engine, OpenMode, Session, WriteFaultPoint, missing_store
 from adapters.sql.errors import lock_timed_out
 from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
@@ -279,6 +279,14 @@ class SqlCaseStore(CaseStore):
         return self._engine.run(
             lambda session: graph.timeline(session, targets, start, end), write=False
         )
+
+    def write_faults(self) -> WriteFaultPoint:
+        """The engine's write fault point, for conformance testing only (unarmed, it does nothing).
+
+        A backend write is one statement of a write transaction; once armed, the statement it
+        fails raises an injected driver error and its transaction rolls back.
+        """
+        return self._engine.write_faults
 
     def close(self) -> None:
         """Close every connection; calling it twice is harmless."""

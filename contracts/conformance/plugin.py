@@ -7,16 +7,18 @@ command-line options) unless ``--caseport-url`` is given. Then it:
 - offers the fixtures ``caseport_url``, ``caseport_store_factory`` (a callable building a new,
   empty store; override it in a ``conftest.py`` to build stores your own way), ``store`` (a
   fresh store per test, closed afterwards, refused when not empty) and
-  ``caseport_write_faults`` (``None``; override it with a
-  :class:`~contracts.conformance.stores.WriteFaults` to run the tests that need failing
-  backend writes);
+  ``caseport_write_faults`` (the store's own fault point,
+  :meth:`~contracts.store.CaseStore.write_faults`, or ``None`` when it offers none; override
+  it with a :class:`~contracts.conformance.stores.WriteFaults` to run the tests that need
+  failing backend writes against stores without one);
 - requires every collected test to name the ``SPEC.md`` requirements it checks with
   ``@pytest.mark.requirement(...)`` (a missing marker or an unknown id is a collection error),
   and reads ``@pytest.mark.layer_only("why")`` on tests that check only the layer or the
   models, so the report does not count them as the adapter's passes;
 - skips a test marked ``@pytest.mark.capability(...)`` when the adapter declares one of those
   capabilities unsupported, and a test needing ``caseport_write_faults`` when the run provides
-  none (reported ``not_run``); every other skip becomes a failure;
+  none (reported ``not_run``: its requirements are then at best ``partly_tested`` and the
+  verdict ``incomplete``); every other skip becomes a failure;
 - expects the requirements of the adapter's ``KNOWN_DEVIATIONS`` to fail, and fails the run
   when every test naming a declared requirement ran and passed (the declaration is out of date);
 - records which tests were selected (``-k``, ``-m``, paths and node ids, deselections, an early
@@ -102,8 +104,9 @@ SESSION_PLUGIN_NAME: Final = "caseport-conformance-session"
 
 _ENTRY_POINT_NAME: Final = "caseport_conformance"
 _NO_WRITE_FAULTS: Final = (
-    f"needs backend write faults, which this run does not provide (override the "
-    f"{WRITE_FAULTS_FIXTURE} fixture); not run, so not counted as passed"
+    f"needs backend write faults, which this run does not provide (the store offers no "
+    f"write_faults() and the {WRITE_FAULTS_FIXTURE} fixture is not overridden); not run, so "
+    "not counted as passed"
 )
 _NOT_EMPTY: Final = (
     "the store built for this test already holds records; the conformance kit needs a new, "
@@ -268,14 +271,15 @@ class _ConformanceSession:
             built.close()
 
     @pytest.fixture
-    def caseport_write_faults(self) -> WriteFaults | None:
-        """Fails a store's backend writes on demand; ``None``: this run cannot.
+    def caseport_write_faults(self, store: CaseStore) -> WriteFaults | None:
+        """Fails the test's store's backend writes on demand; ``None``: this run cannot.
 
-        Override it in a ``conftest.py`` (or a plugin) with a
+        The store's own fault point (:meth:`~contracts.store.CaseStore.write_faults`) when it
+        offers one. Override it in a ``conftest.py`` (or a plugin) with a
         :class:`~contracts.conformance.stores.WriteFaults` for the stores your
         ``caseport_store_factory`` builds.
         """
-        return None
+        return store.write_faults()
 
     @pytest.fixture(autouse=True)
     def _caseport_conformance_gate(self, request: pytest.FixtureRequest) -> None:
@@ -562,13 +566,21 @@ class _ConformanceSession:
         terminalreporter.write_sep(
             "-",
             f"caseport conformance: {verdict}; of {summary.total} requirements "
-            f"{summary.passed} passed against the store, {summary.layer_only} layer only, "
+            f"{summary.passed} passed against the store, {summary.partly_tested} partly "
+            f"tested, {summary.layer_only} layer only, "
             f"{summary.failed} failed, {summary.deviation} deviation, "
             f"{summary.not_applicable} not applicable, {summary.untested} untested, "
             f"{summary.outside_run} outside a run; {summary.tests_not_run} tests not run",
         )
         for nodeid, reason in self._not_run.items():
             terminalreporter.write_line(f"not run: {nodeid}: {reason}")
+        partly = [r.id for r in report.requirements if r.status == "partly_tested"]
+        if partly:
+            terminalreporter.write_line(
+                f"partly tested (some of their tests did not run, so not counted as passed): "
+                f"{', '.join(partly)}; a run that leaves a requirement partly tested is never "
+                "conformant"
+            )
         for requirement_id in self._stale:
             terminalreporter.write_line(
                 f"{requirement_id} is declared in KNOWN_DEVIATIONS, yet every test naming it "

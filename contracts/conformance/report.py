@@ -15,9 +15,12 @@ A requirement's status follows from its tests (see :func:`settle`):
 - ``deviation`` if the adapter declares it and no test contradicts the declaration: either a
   test failed as declared (``note`` says it was observed), or the tests that could show it did
   not run (``note`` says it was declared but not observed);
-- ``passed`` if the tests that ran all passed and at least one exercised the store;
-- ``layer_only`` if they all passed but checked only the layer or the models: evidence about
-  the shared code, not about the adapter;
+- ``partly_tested`` if the tests that ran all passed but some of its tests did not run
+  (``not_run``: they need something this run does not provide, such as write faults): what
+  those tests check was not checked, so it is not ``passed``; ``note`` names them and why;
+- ``passed`` if its tests all ran and passed and at least one exercised the store;
+- ``layer_only`` if they all ran and passed but checked only the layer or the models: evidence
+  about the shared code, not about the adapter;
 - ``not_applicable`` if every test was skipped because a capability is declared unsupported;
 - ``outside_run`` if no test checks it and :data:`contracts.spec.OUTSIDE_A_RUN` says why a run
   cannot (a matter for review, or a requirement on the kit itself);
@@ -25,9 +28,11 @@ A requirement's status follows from its tests (see :func:`settle`):
 
 The verdict is ``conformant`` only for a complete run (the whole suite selected, nothing
 deselected, not stopped early, no error of its own) in which no requirement ended failed,
-deviation or untested. A narrowed run is a ``partial_run`` whatever its results, and a run
-that did not complete is ``incomplete``. Tests that could not run are counted in
-``summary.tests_not_run`` and listed under their requirements.
+deviation, untested or partly tested. A narrowed run is a ``partial_run`` whatever its
+results; a run that did not complete is ``incomplete``, and so is a run whose only shortfall
+is a requirement ``partly_tested``: the report never claims more than was checked. A failed,
+deviating or untested requirement makes the run ``not_conformant``. Tests that could not run
+are counted in ``summary.tests_not_run`` and listed under their requirements.
 
 ``format`` numbers the shape of this document; it changes whenever a field is added, removed
 or changes meaning, so a reader can refuse a report it does not understand.
@@ -67,8 +72,9 @@ __all__ = [
     "write_report",
 ]
 
-REPORT_FORMAT: Final = 2
-"""The version of the report's shape (1 was the shape with a single ``passed`` flag)."""
+REPORT_FORMAT: Final = 3
+"""The version of the report's shape (1 was the shape with a single ``passed`` flag; 2 had no
+``partly_tested`` status, so a requirement some of whose tests did not run was ``passed``)."""
 
 TestOutcome = Literal["passed", "failed", "deviation", "not_applicable", "not_run"]
 """What one test's run meant for the requirements it names."""
@@ -77,7 +83,14 @@ Exercises = Literal["store", "layer"]
 """What a test checks: the adapter's store, or only the layer and models every adapter shares."""
 
 RequirementStatus = Literal[
-    "passed", "layer_only", "failed", "deviation", "not_applicable", "untested", "outside_run"
+    "passed",
+    "partly_tested",
+    "layer_only",
+    "failed",
+    "deviation",
+    "not_applicable",
+    "untested",
+    "outside_run",
 ]
 """The status of one requirement (see the module doc)."""
 
@@ -181,11 +194,13 @@ class RequirementResult(_ReportModel):
 class Summary(_ReportModel):
     """How many requirements ended in each status, and how many tests could not run.
 
-    ``passed`` counts only requirements exercised against the adapter's store; those checked
-    only against the layer are ``layer_only``. ``total`` counts every requirement.
+    ``passed`` counts only requirements exercised against the adapter's store whose tests all
+    ran; those checked only against the layer are ``layer_only``, and those some of whose
+    tests did not run are ``partly_tested``. ``total`` counts every requirement.
     """
 
     passed: int
+    partly_tested: int
     layer_only: int
     failed: int
     deviation: int
@@ -200,12 +215,12 @@ class ConformanceReport(_ReportModel):
     """The result of one run of the conformance kit against one adapter.
 
     ``verdict`` is ``conformant`` only for a complete run in which every requirement a run can
-    check and the adapter's capabilities make applicable was exercised and held (see the
-    module doc); ``errors`` lists what stopped or spoiled the run itself, such as collection
-    errors or a store that could not be built.
+    check and the adapter's capabilities make applicable was exercised by every one of its
+    tests and held (see the module doc); ``errors`` lists what stopped or spoiled the run
+    itself, such as collection errors or a store that could not be built.
     """
 
-    format: Literal[2]
+    format: Literal[3]
     kit_version: str
     spec_version: str
     adapter: AdapterSummary
@@ -297,6 +312,8 @@ def settle(
         )
         return "deviation", exercised, f"declared by the adapter, not observed in this run: {why}"
     if ran:
+        if not_run:
+            return "partly_tested", exercised, _partly_tested(ran, tests)
         return ("passed" if exercised == "store" else "layer_only"), exercised, None
     if outcomes == {"not_applicable"}:
         return "not_applicable", None, None
@@ -305,6 +322,19 @@ def settle(
     if not_run:
         return "untested", None, f"its {not_run} test(s) could not run in this run"
     return "untested", None, None
+
+
+def _partly_tested(ran: Sequence[TestResult], tests: Sequence[TestResult]) -> str:
+    """The note of a requirement some of whose tests did not run: which, and why."""
+    missing = "; ".join(
+        f"{test.nodeid.rpartition('::')[2]}: {test.reason or 'no reason recorded'}"
+        for test in tests
+        if test.outcome == "not_run"
+    )
+    return (
+        f"the {len(ran)} test(s) that ran passed, but not every test of it ran, so it is not "
+        f"counted as passed. Not run: {missing}"
+    )
 
 
 def build_report(
@@ -362,6 +392,7 @@ def build_report(
     statuses = [row.status for row in rows]
     summary = Summary(
         passed=statuses.count("passed"),
+        partly_tested=statuses.count("partly_tested"),
         layer_only=statuses.count("layer_only"),
         failed=statuses.count("failed"),
         deviation=statuses.count("deviation"),
@@ -385,6 +416,8 @@ def build_report(
         verdict = "partial_run"
     elif summary.failed or summary.deviation or summary.untested:
         verdict = "not_conformant"
+    elif summary.partly_tested:
+        verdict = "incomplete"  # nothing failed, but not everything was checked
     else:
         verdict = "conformant"
     return ConformanceReport(

@@ -20,9 +20,12 @@ StoreFactory = Callable[[], CaseStore]
 class WriteFaults(Protocol):
     """Makes the backend writes of a store fail, for the tests of atomicity under faults.
 
-    The kit cannot fail a backend's writes by itself: whoever builds the stores provides this
-    through the ``caseport_write_faults`` fixture. Without it, the tests that need it do not
-    run and the report says so (``not_run``); they are never counted as passed.
+    The kit cannot fail a backend's writes by itself. By default it uses the store's own fault
+    point, :meth:`CaseStore.write_faults() <contracts.store.CaseStore.write_faults>`; whoever
+    builds stores without one may provide this through the ``caseport_write_faults`` fixture.
+    Without either, the tests that need it do not run and the report says so (``not_run``,
+    and the requirements they check ``partly_tested`` or ``untested``); they are never counted
+    as passed.
     """
 
     def fail_writes_after(self, store: CaseStore, writes: int) -> None:

@@ -72,7 +72,7 @@ def fake_report(failed: bool) -> ConformanceReport:
         ),
     )
     return ConformanceReport(
-        format=2,
+        format=3,
         kit_version="0.1.0",
         spec_version="0.1.0",
         adapter=AdapterSummary(name="fake", version="9.9", backend="a test double", url="fake://"),
@@ -82,6 +82,7 @@ def fake_report(failed: bool) -> ConformanceReport:
         selection=Selection(complete=True, whole_suite=True),
         summary=Summary(
             passed=1 if failed else 2,
+            partly_tested=0,
             layer_only=0,
             failed=1 if failed else 0,
             deviation=0,
@@ -123,10 +124,11 @@ def test_area_table_counts_each_status_per_area() -> None:
         for line in printed(fake_report(failed=True)).splitlines()
         if line.startswith("│")
     }
-    # Columns: passed, layer only, failed, deviation, n/a, untested, outside run, total.
-    assert rows["Graph"] == ["0", "0", "1", "0", "0", "0", "0", "1"]
-    assert rows["Cases"] == ["0", "0", "0", "0", "1", "0", "0", "1"]
-    assert rows["Total"] == ["1", "0", "1", "0", "1", "0", "0", "3"]
+    # Columns: passed, partly tested, layer only, failed, deviation, n/a, untested, outside
+    # run, total.
+    assert rows["Graph"] == ["0", "0", "0", "1", "0", "0", "0", "0", "1"]
+    assert rows["Cases"] == ["0", "0", "0", "0", "0", "1", "0", "0", "1"]
+    assert rows["Total"] == ["1", "0", "0", "1", "0", "1", "0", "0", "3"]
 
 
 def test_a_partial_run_is_never_called_conformant() -> None:
@@ -144,19 +146,57 @@ def test_a_partial_run_is_never_called_conformant() -> None:
     assert "CONFORMANT:" not in out.replace("NOT CONFORMANT", "")
 
 
+def test_a_partly_tested_requirement_is_shown_and_the_verdict_is_incomplete() -> None:
+    """A requirement with a test that could not run is listed with why; never conformant."""
+    report = fake_report(failed=False)
+    partly = report.requirements[1].model_copy(
+        update={
+            "status": "partly_tested",
+            "note": "the 1 test(s) that ran passed, but not every test of it ran",
+            "tests": (
+                *report.requirements[1].tests,
+                TestResult(
+                    nodeid="suite/test_graph.py::test_under_faults",
+                    outcome="not_run",
+                    duration_s=0.0,
+                    reason="needs backend write faults, which this run does not provide",
+                ),
+            ),
+        }
+    )
+    out = printed(
+        report.model_copy(
+            update={
+                "requirements": (report.requirements[0], partly, report.requirements[2]),
+                "summary": report.summary.model_copy(
+                    update={"passed": 1, "partly_tested": 1, "tests_not_run": 1}
+                ),
+                "verdict": "incomplete",
+            }
+        )
+    )
+    assert "Partly tested requirements (not counted as passed)" in out
+    assert "test_under_faults: needs backend write faults, which this run does not provide" in out
+    assert (
+        "INCOMPLETE, NOT CONFORMANT (some tests could not run): 1 of 3 requirements passed "
+        "against the store, 1 partly tested, 1 not applicable; 1 tests could not run." in out
+    )
+    assert "CONFORMANT:" not in out.replace("NOT CONFORMANT", "")
+
+
 def test_the_real_kit_passes_the_memory_adapter_and_writes_the_report(tmp_path: Path) -> None:
-    """memory:// is conformant: exit 0, the counts the report holds, the report written."""
+    """memory:// is conformant, every test run: exit 0, the exact counts, the report written."""
     target = tmp_path / "memory.json"
     result = runner.invoke(app, ["conformance", "memory://", "--report", str(target)], env=WIDE)
     assert result.exit_code == 0, result.stdout
     report = read_report(target)
     assert (report.adapter.name, report.verdict) == ("memory", "conformant")
-    summary = report.summary
+    assert (report.summary.partly_tested, report.summary.tests_not_run) == (0, 0)
     assert (
-        f"CONFORMANT: {summary.passed} of {summary.total} requirements passed against the "
-        f"store, {summary.layer_only} held in the layer only, {summary.outside_run} outside "
-        f"what a run can check; {summary.tests_not_run} tests could not run." in result.stdout
+        "CONFORMANT: 110 of 117 requirements passed against the store, 5 held in the layer "
+        "only, 2 outside what a run can check." in result.stdout
     )
+    assert "Partly tested requirements" not in result.stdout
     assert f"Report written to {target}" in result.stdout
     assert "Failed requirements" not in result.stdout
 
@@ -172,8 +212,9 @@ def test_a_declared_deviation_makes_the_real_kit_exit_1_and_is_shown(tmp_path: P
     assert report.verdict == "not_conformant"
     assert "Known deviations (declared by the adapter)" in result.stdout
     assert "BULK-003" in result.stdout
-    assert "declared by the adapter, not observed in this run" in result.stdout
+    assert "declared by the adapter and observed in this run" in result.stdout
     assert "; 1 known deviations." in result.stdout
+    assert report.summary.tests_not_run == 0
 
 
 def test_failure_reasons_that_look_like_markup_are_shown_as_written() -> None:

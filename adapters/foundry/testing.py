@@ -32,6 +32,7 @@ from urllib.parse import parse_qsl, unquote
 import httpx
 
 from adapters._options import OptionReader
+from adapters._write_faults import WriteFaultCounter
 from adapters.foundry.auth import TOKEN_PATH, StaticToken, TokenProvider
 from adapters.foundry.client import ClientSettings, FoundryClient
 from adapters.foundry.fake_ontology import (
@@ -44,7 +45,7 @@ from adapters.foundry.fake_ontology import (
 from adapters.foundry.mapping import FoundryMapping, load_mapping
 from adapters.foundry.options import parse_options
 from adapters.foundry.store import FoundryCaseStore, StoreOptions
-from contracts.errors import ConfigurationError, ValidationFailed
+from contracts.errors import ConfigurationError
 from contracts.store import CaseStore
 
 __all__ = [
@@ -637,7 +638,7 @@ _BEFORE: Final = frozenset(
 )
 
 
-class FakeWriteFaults:
+class FakeWriteFaults(WriteFaultCounter):
     """Fails the writes a :class:`FakeFoundry` receives on demand: conformance testing only.
 
     The :class:`~contracts.conformance.stores.WriteFaults` of every store built over the fake
@@ -648,40 +649,19 @@ class FakeWriteFaults:
     """
 
     def __init__(self, fake: FakeFoundry) -> None:
+        super().__init__()
         self._clock = fake.clock
-        self._lock = threading.Lock()
-        self._allowed: int | None = None
-
-    def _check(self, store: CaseStore) -> None:
-        if store.write_faults() is not self:
-            raise ValidationFailed("these write faults belong to another store")
-
-    def fail_writes_after(self, store: CaseStore, writes: int) -> None:
-        """Let ``writes`` more write requests through, then answer 503 to every later one."""
-        self._check(store)
-        with self._lock:
-            self._allowed = max(writes, 0)
 
     def heal(self, store: CaseStore) -> None:
         """Answer every request again, once the store's circuit breaker has cooled down."""
-        self._check(store)
-        with self._lock:
-            self._allowed = None
+        super().heal(store)
         self._clock.advance(_HEALING_S)
 
     def refuses(self, request: httpx.Request) -> bool:
-        """Count ``request`` if it is a write and faults are armed; whether to refuse it."""
-        if self._allowed is None:  # the usual case: unarmed, no lock taken
-            return False
+        """Count ``request`` if it applies an action; whether to refuse it."""
         if request.method != "POST" or "/actions/" not in request.url.path:
             return False
-        with self._lock:
-            if self._allowed is None:
-                return False
-            if self._allowed == 0:
-                return True
-            self._allowed -= 1
-            return False
+        return self.fails_next()
 
 
 def _json(status: int, data: Any) -> httpx.Response:

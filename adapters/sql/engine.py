@@ -12,17 +12,17 @@ driver error, which the engine translates and rolls back like a real one.
 
 from __future__ import annotations
 
-import threading
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from enum import StrEnum
 from typing import TYPE_CHECKING, Any, Literal, TypeVar
 
+from adapters._write_faults import WriteFaultCounter
 from adapters.sql.dialects import Dialect, Fragment
-from contracts.errors import ConfigurationError, PermissionDenied, ValidationFailed
+from contracts.errors import ConfigurationError, PermissionDenied
 
 if TYPE_CHECKING:
-    from contracts.store import CaseStore
+    pass
 
 __all__ = [
     "Engine",
@@ -74,7 +74,7 @@ def missing_store(location: str, reason: str) -> ConfigurationError:
     )
 
 
-class WriteFaultPoint:
+class WriteFaultPoint(WriteFaultCounter):
     """Fails the statements of one engine's write transactions on demand: conformance testing only.
 
     The :class:`~contracts.conformance.stores.WriteFaults` of a SQL store (its
@@ -84,38 +84,6 @@ class WriteFaultPoint:
     makes every later one raise the backend's injected driver error (an I/O error), which the
     engine translates and rolls back like a real one. Reads are never failed. Thread safe.
     """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._allowed: int | None = None
-
-    def _check(self, store: CaseStore) -> None:
-        if store.write_faults() is not self:
-            raise ValidationFailed("these write faults belong to another store")
-
-    def fail_writes_after(self, store: CaseStore, writes: int) -> None:
-        """Let ``writes`` more statements of write transactions run, then fail every later one."""
-        self._check(store)
-        with self._lock:
-            self._allowed = max(writes, 0)
-
-    def heal(self, store: CaseStore) -> None:
-        """Disarm: every statement of ``store`` runs normally again."""
-        self._check(store)
-        with self._lock:
-            self._allowed = None
-
-    def fails_next(self) -> bool:
-        """Count one statement of a write transaction; whether it must fail instead of running."""
-        if self._allowed is None:  # the usual case: unarmed, no lock taken
-            return False
-        with self._lock:
-            if self._allowed is None:
-                return False
-            if self._allowed == 0:
-                return True
-            self._allowed -= 1
-            return False
 
 
 class Session(ABC):

@@ -6,6 +6,8 @@ import os
 
 import pytest
 
+from contracts.models import Entity, EntityKind, PersonFields
+
 POSTGRES_ENV = "CASEPORT_TEST_POSTGRES_URL"
 
 
@@ -33,3 +35,14 @@ def drop_schema(base: str, schema: str) -> None:
 def with_schema(base: str, schema: str) -> str:
     """``base`` with the ``schema`` option added."""
     return f"{base}{'&' if '?' in base else '?'}schema={schema}"
+
+
+def person(record_id: str, label: str) -> Entity:
+    """A person entity whose family name is the last word of ``label``."""
+    return Entity(
+        id=record_id,
+        kind=EntityKind.PERSON,
+        subtype="person",
+        label=label,
+        person=PersonFields(family_name=label.split()[-1]),
+    )

@@ -12,27 +12,18 @@ from collections.abc import Callable
 from typing import Any
 
 import pytest
+from hostile_support import person
 
 from contracts.errors import CaseportError, Conflict, ValidationFailed
-from contracts.models import Entity, EntityKind, Exhibit, Link, PersonFields
+from contracts.models import Entity, EntityKind, Exhibit, Link
 from contracts.models.common import Markings, Record
 from contracts.query import Eq, SearchQuery, Text
 from contracts.store import CaseStore
 
 
-def _person(record_id: str = "p-1", label: str = "Ann Lee") -> Entity:
-    return Entity(
-        id=record_id,
-        kind=EntityKind.PERSON,
-        subtype="person",
-        label=label,
-        person=PersonFields(family_name=label.split()[-1]),
-    )
-
-
 def _filled(store: CaseStore) -> list[Record]:
-    store.create(_person("p-1", "Ann Lee"))
-    store.create(_person("p-2", "Bo Tan"))
+    store.create(person("p-1", "Ann Lee"))
+    store.create(person("p-2", "Bo Tan"))
     store.create(Link(id="l-1", type="KNOWS", source_id="p-1", target_id="p-2"))
     return list(store.export())
 
@@ -68,12 +59,12 @@ def test_a_record_built_around_validation_is_refused_by_every_write(
     store: CaseStore, build: Callable[[Entity], Record]
 ) -> None:
     before = _filled(store)
-    fresh = build(_person("p-3", "Cy Roe"))
+    fresh = build(person("p-3", "Cy Roe"))
     over = build(store.get(Entity, "p-1"))
     with pytest.raises(ValidationFailed):
         store.create(fresh)
     with pytest.raises(ValidationFailed):
-        store.upsert_many([_person("p-4", "Di Ho"), fresh])
+        store.upsert_many([person("p-4", "Di Ho"), fresh])
     with pytest.raises(ValidationFailed):
         store.update(over, expected_version=1)
     _assert_unchanged(store, before)
@@ -122,8 +113,10 @@ _WRONG_CALLS: dict[str, Callable[[CaseStore], object]] = {
     "list with an int cursor": lambda s: s.list_records(Entity, cursor=5),  # type: ignore[arg-type]
     "search with a dict": lambda s: s.search({"filter": None}),  # type: ignore[arg-type]
     "create a dict": lambda s: s.create({"id": "p-5"}),  # type: ignore[type-var]
-    "upsert a record": lambda s: list(s.upsert_many(_person())),  # type: ignore[call-overload]
-    "upsert with a bool batch": lambda s: s.upsert_many([_person()], batch_size=True),
+    "upsert a record": lambda s: list(s.upsert_many(person("p-1", "Ann Lee"))),  # type: ignore[call-overload]
+    "upsert with a bool batch": lambda s: s.upsert_many(
+        [person("p-1", "Ann Lee")], batch_size=True
+    ),
     "upsert with a string callback": lambda s: s.upsert_many([], on_batch="x"),  # type: ignore[arg-type]
     "expand an int": lambda s: s.expand(5),  # type: ignore[arg-type]
     "expand with int link types": lambda s: s.expand("p-1", link_types=[1]),  # type: ignore[list-item]
@@ -166,7 +159,7 @@ def test_a_valid_record_of_a_subclass_is_stored_as_its_contract_class(store: Cas
 
 def test_refusals_name_the_field_but_never_the_value_nor_chain_it(store: CaseStore) -> None:
     marker = "CANARY-PERSONAL-7f3a"
-    bad = _person().model_copy(update={"label": marker + "\x00"})
+    bad = person("p-1", "Ann Lee").model_copy(update={"label": marker + "\x00"})
     with pytest.raises(ValidationFailed) as refused:
         store.create(bad)
     seen: list[BaseException] = []
@@ -188,18 +181,16 @@ def test_personal_data_never_reaches_a_debug_log_or_an_error(
     """A8 and S3: logs and errors carry ids, never record contents or search text."""
     marker = "Canarysurname"
     caplog.set_level(logging.DEBUG)
-    store.create(_person("p-1", f"Ann {marker}"))
+    store.create(person("p-1", f"Ann {marker}"))
     assert [e.id for e in store.search(SearchQuery(filter=Text(marker))).items] == ["p-1"]
     errors: list[BaseException] = []
     for attempt in (
-        lambda: store.create(_person("p-1", f"Other {marker}")),
-        lambda: store.update(_person("p-1", f"New {marker}"), expected_version=7),
-        lambda: store.create(
-            _person("p-2", "Bo Tan").model_copy(update={"label": marker + "\x00"})
-        ),
+        lambda: store.create(person("p-1", f"Other {marker}")),
+        lambda: store.update(person("p-1", f"New {marker}"), expected_version=7),
+        lambda: store.create(person("p-2", "Bo Tan").model_copy(update={"label": marker + "\x00"})),
         lambda: store.upsert_many(
             [
-                _person("p-3", f"Cy {marker}"),
+                person("p-3", f"Cy {marker}"),
                 Link(id="l-9", type="KNOWS", source_id="p-3", target_id="ghost"),
             ]
         ),

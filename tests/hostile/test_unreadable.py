@@ -15,12 +15,12 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from hostile_support import drop_schema, postgres_base, with_schema
+from hostile_support import drop_schema, person, postgres_base, with_schema
 
 import adapters
 from adapters.foundry.testing import FakeFoundry
 from contracts.errors import UnreadableRecords, UpstreamContractError
-from contracts.models import Entity, EntityKind, Link, PersonFields
+from contracts.models import Entity, Link
 from contracts.models.common import RecordType
 from contracts.query import SearchQuery
 from contracts.results import UnreadableRecord
@@ -35,16 +35,6 @@ class Damageable:
 
     store: CaseStore
     damage: Callable[[str], None]
-
-
-def _person(record_id: str, label: str) -> Entity:
-    return Entity(
-        id=record_id,
-        kind=EntityKind.PERSON,
-        subtype="person",
-        label=label,
-        person=PersonFields(family_name=label.split()[-1]),
-    )
 
 
 @pytest.fixture(params=["sqlite", "postgresql", "foundry"])
@@ -98,9 +88,9 @@ def damageable(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[Damag
 def _fill(store: CaseStore) -> None:
     store.upsert_many(
         [
-            _person("p-1", "Ann Lee"),
-            _person("p-2", "Bo Tan"),
-            _person("p-3", "Cy Roe"),
+            person("p-1", "Ann Lee"),
+            person("p-2", "Bo Tan"),
+            person("p-3", "Cy Roe"),
             Link(id="l-1", type="KNOWS", source_id="p-1", target_id="p-3"),
         ]
     )
@@ -147,8 +137,8 @@ def test_upsert_many_repairs_an_unreadable_record(damageable: Damageable) -> Non
     store = damageable.store
     _fill(store)
     damageable.damage("p-2")
-    repaired = _person("p-2", "Bo Tan")
-    report = store.upsert_many([repaired, _person("p-4", "Di Ho")])
+    repaired = person("p-2", "Bo Tan")
+    report = store.upsert_many([repaired, person("p-4", "Di Ho")])
     assert (report.created, report.updated, report.unchanged) == (1, 1, 0)
     assert store.get(Entity, "p-2").label == "Bo Tan"
     assert [record.id for record in store.export()] == ["p-1", "p-2", "p-3", "p-4", "l-1"]

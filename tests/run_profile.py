@@ -1,8 +1,8 @@
 """How long the suite's generated tests run: one profile chosen for the whole run.
 
 ``CASEPORT_HYPOTHESIS_PROFILE`` picks it: ``quick`` (the default, what the README's test line
-runs in a few minutes), ``ci`` (what ``.ci/run`` adds for the state machines and the fuzz test)
-or ``soak`` (many more and longer sequences, for a long run by hand).
+runs in a few minutes), ``ci`` (what ``.ci/run`` runs again for the state machines, the search
+and cursor properties and the API fuzz test) or ``soak`` (many more and longer runs, by hand).
 """
 
 from __future__ import annotations

@@ -21,6 +21,7 @@ from contracts_strategies import (
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from run_profile import by_profile
 
 from adapters import InMemoryCaseStore
 from contracts import (
@@ -40,7 +41,7 @@ from contracts import (
 from contracts.query import TEXT_FIELDS
 
 PROPERTY_SETTINGS = settings(
-    max_examples=100,
+    max_examples=by_profile(quick=40, ci=100, soak=1_000),
     deadline=None,
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.filter_too_much],
 )
@@ -308,7 +309,7 @@ def test_oracle_tokenises_compatibility_forms_and_case_like_the_spec() -> None:
     assert terms_of('"*^') == []
 
 
-@settings(PROPERTY_SETTINGS, max_examples=500)
+@settings(PROPERTY_SETTINGS, max_examples=by_profile(quick=150, ci=500, soak=5_000))
 @given(raw=raw_queries)
 def test_every_query_that_builds_reads_back_equal_from_its_json(raw: dict[str, Any]) -> None:
     """SRCH-017: whatever values a query is built from, its JSON form builds the same query.

@@ -12,6 +12,7 @@ from foundry_support import fake_store
 from hypothesis import HealthCheck, given, reject, settings
 from hypothesis import strategies as st
 from pydantic import ValidationError
+from run_profile import by_profile
 
 from adapters.foundry.codec import action_parameters
 from adapters.foundry.fake_ontology import FakeOntology, _stored
@@ -246,7 +247,11 @@ def _stored_object(ontology: FakeOntology, entity: Entity) -> dict[str, Any]:
     }
 
 
-@settings(max_examples=400, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=by_profile(quick=120, ci=400, soak=4_000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(st.lists(entities(), max_size=8), filters)
 def test_the_compiled_clause_never_drops_a_match(batch: list[Entity], condition: Filter) -> None:
     """Every entity the caseport filter matches also matches the clause Foundry receives."""
@@ -263,7 +268,11 @@ def test_the_compiled_clause_never_drops_a_match(batch: list[Entity], condition:
             assert ontology.matches(type_def, result.where, _stored_object(ontology, entity))
 
 
-@settings(max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(
+    max_examples=by_profile(quick=60, ci=200, soak=2_000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 @given(
     st.lists(entities(), max_size=12, unique_by=lambda e: e.id),
     filters,
@@ -399,7 +408,11 @@ def _edge_leaves(draw: st.DrawFn) -> dict[str, Any]:
     return {"op": op, "field": field, **draw(bounds)}
 
 
-@settings(max_examples=300, deadline=None, suppress_health_check=[HealthCheck.filter_too_much])
+@settings(
+    max_examples=by_profile(quick=100, ci=300, soak=3_000),
+    deadline=None,
+    suppress_health_check=[HealthCheck.filter_too_much],
+)
 @given(
     raw=st.recursive(
         _edge_leaves(),

@@ -16,6 +16,7 @@ from typing import Any
 
 from hypothesis import HealthCheck, event, given, settings
 from hypothesis import strategies as st
+from run_profile import by_profile
 
 from contracts import Entity, EntityKind
 from contracts.errors import InvalidCursor, ValidationFailed
@@ -382,7 +383,7 @@ _REAL, _REAL_LIST = _issued()
 
 
 @settings(
-    max_examples=200,
+    max_examples=by_profile(quick=60, ci=200, soak=2_000),
     deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )

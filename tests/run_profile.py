@@ -2,7 +2,8 @@
 
 ``CASEPORT_HYPOTHESIS_PROFILE`` picks it: ``quick`` (the default, what the README's test line
 runs in a few minutes), ``ci`` (what ``.ci/run`` runs again for the state machines, the search
-and cursor properties and the API fuzz test) or ``soak`` (many more and longer runs, by hand).
+and cursor properties, the API fuzz test and the Foundry conformance run under random faults) or
+``soak`` (many more and longer runs, by hand).
 """
 
 from __future__ import annotations

@@ -13,7 +13,7 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from contracts.conformance.report import ConformanceReport
+from contracts.conformance.report import STATUSES, ConformanceReport
 
 __all__ = [
     "STATUSES",
@@ -27,17 +27,6 @@ __all__ = [
     "verdict",
 ]
 
-STATUSES: Final = (
-    "passed",
-    "partly_tested",
-    "layer_only",
-    "failed",
-    "deviation",
-    "not_applicable",
-    "untested",
-    "outside_run",
-)
-"""Requirement statuses, in the order the tables show them."""
 
 _MAX_REASON: Final = 160
 

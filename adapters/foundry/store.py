@@ -16,7 +16,6 @@ whether it was applied before sending it again.
 
 from __future__ import annotations
 
-import re
 import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -36,6 +35,7 @@ from adapters.foundry.export import partitioned_export
 from adapters.foundry.mapping import FoundryMapping, RecordLayout
 from adapters.foundry.paging import Pages
 from adapters.foundry.where import compile_search, order_by
+from contracts.admission import is_record_id
 from contracts.capabilities import EMULATABLE, Capability, Support, declare
 from contracts.errors import (
     AlreadyExists,
@@ -65,8 +65,6 @@ __all__ = ["FoundryCaseStore", "Scan", "StoreOptions"]
 T = TypeVar("T")
 _VERSION: Final = "0.1.0"
 _MAX_PAGE: Final = 1_000
-_POSSIBLE_ID: Final = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:\-]{0,127}")
-"""Ids a record can have (see ``contracts.models._fields.RecordId``); others are never sent."""
 _RECORD_CAPABILITY: Final = {
     RecordType.CASE: Capability.CASES,
     RecordType.INTELLIGENCE_REPORT: Capability.INTELLIGENCE_REPORTS,
@@ -291,7 +289,7 @@ class FoundryCaseStore(CaseStore):
         self, record_type: RecordType, ids: Sequence[str]
     ) -> dict[str, Record | UnreadableRecord]:
         layout = self._layout(record_type)
-        ids = [key for key in ids if _POSSIBLE_ID.fullmatch(key)]
+        ids = [key for key in ids if is_record_id(key)]
         if not ids:
             return {}
         if len(ids) == 1:

@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Final
 
 from adapters._connect import split_url
+from adapters._options import OptionReader
 from adapters.sql import graph
 from adapters.sql.codec import decode, decode_entity, read_body
 from adapters.sql.connect import open_engine
@@ -23,6 +24,7 @@ from adapters.sql.errors import lock_timed_out
 from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
 from adapters.sql.writes import EncodedBatch, insert_record, replace_record, write_batch
+from contracts.admission import is_record_id
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, NotFound, Unavailable
 from contracts.models.common import Record, RecordType
@@ -46,19 +48,6 @@ __all__ = ["SqlCaseStore", "from_url"]
 
 _VERSION: Final = "0.1.0"
 _TABLES: Final = {RecordType.ENTITY: "entities", RecordType.LINK: "links"}
-_TRUE_WORDS: Final = {"1", "true", "yes", "on"}
-_FALSE_WORDS: Final = {"0", "false", "no", "off"}
-
-
-def _storable(key: str) -> bool:
-    """Whether a record could have this id: ids with NUL or lone surrogates are never stored."""
-    if "\x00" in key:
-        return False
-    try:
-        key.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
 
 
 def _source(record_type: RecordType) -> tuple[str, str, tuple[str, ...]]:
@@ -141,7 +130,7 @@ class SqlCaseStore(CaseStore):
     def _fetch(
         self, record_type: RecordType, ids: Sequence[str]
     ) -> dict[str, Record | UnreadableRecord]:
-        wanted = [key for key in ids if _storable(key)]
+        wanted = [key for key in ids if is_record_id(key)]
         if not wanted:
             return {}
 
@@ -293,18 +282,6 @@ class SqlCaseStore(CaseStore):
         self._engine.close()
 
 
-def _flag(options: Mapping[str, str], name: str, default: bool) -> bool:
-    raw = options.get(name)
-    if raw is None:
-        return default
-    word = raw.strip().lower()
-    if word in _TRUE_WORDS:
-        return True
-    if word in _FALSE_WORDS:
-        return False
-    raise ConfigurationError(f"option {name} must be true or false (or 1/0, yes/no, on/off)")
-
-
 def from_url(url: str, options: Mapping[str, str]) -> SqlCaseStore:
     """Build a store from a ``sqlite:`` or ``postgresql:`` URL and its options.
 
@@ -324,6 +301,6 @@ def from_url(url: str, options: Mapping[str, str]) -> SqlCaseStore:
             use, or (``rw``, ``ro``) no store at the URL.
         Unavailable: the PostgreSQL server cannot be reached.
     """
-    _, url_options = split_url(url)
-    upgrade = _flag({**url_options, **options}, "upgrade", default=True)
+    scheme, url_options = split_url(url)
+    upgrade = OptionReader(scheme, {**url_options, **options}).flag("upgrade", default=True)
     return SqlCaseStore(open_engine(url, options), upgrade=upgrade)

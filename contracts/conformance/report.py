@@ -44,7 +44,7 @@ from collections.abc import Mapping, Sequence
 from datetime import datetime
 from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
-from typing import ClassVar, Final, Literal
+from typing import ClassVar, Final, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, ValidationError
 
@@ -53,12 +53,13 @@ from contracts.spec import OUTSIDE_A_RUN, Level, Requirement
 from contracts.validation import as_validation_failed
 
 __all__ = [
-    "REPORT_FORMAT",
     "AdapterSummary",
     "ConformanceReport",
     "Exercises",
+    "REPORT_FORMAT",
     "RequirementResult",
     "RequirementStatus",
+    "STATUSES",
     "Selection",
     "Summary",
     "TestOutcome",
@@ -93,6 +94,9 @@ RequirementStatus = Literal[
     "outside_run",
 ]
 """The status of one requirement (see the module doc)."""
+
+STATUSES: Final[tuple[RequirementStatus, ...]] = get_args(RequirementStatus)
+"""Every requirement status, in the order tables show them."""
 
 Verdict = Literal["conformant", "not_conformant", "partial_run", "incomplete"]
 """The verdict on a run (see the module doc)."""

@@ -5,12 +5,16 @@ command line on purpose. A pydantic ``ValidationError`` can only come from what 
 (a query built from options), so it is reported the same way, as a validation error. Anything
 else is a bug, in caseport or in an adapter: it is reported as one ``Error (internal: ...)``
 line with exit 1. The full traceback is printed only with the global ``--debug`` option (for
-any error, so that a bug report can quote it).
-Ctrl-C prints ``interrupted`` and exits 130, as shells expect.
+any error, so that a bug report can quote it). A usage error (unknown option, a value of the
+wrong type) is one line too, with a hint naming ``--help`` (:mod:`caseport._usage`).
+Ctrl-C prints ``interrupted`` and exits 130, as shells expect; output cut short by its reader
+(``caseport ... | head``) ends quietly with 141, as it does for other Unix tools.
 """
 
 from __future__ import annotations
 
+import os
+import sys
 import traceback
 from typing import Any, Final
 
@@ -20,11 +24,13 @@ from rich.console import Console
 from rich.text import Text
 from typer.core import TyperCommand, TyperGroup
 
+from caseport._usage import as_usage_error, report_usage
 from contracts.errors import CaseportError, ConfigurationError, ValidationFailed
 from contracts.validation import as_validation_failed
 
 __all__ = [
     "DEBUG_PARAMETER",
+    "EXIT_BROKEN_PIPE",
     "EXIT_CODES_HELP",
     "EXIT_FAILURE",
     "EXIT_INTERRUPTED",
@@ -42,6 +48,9 @@ EXIT_USAGE: Final = 2
 """The request must change: bad option, invalid value, unusable configuration."""
 EXIT_INTERRUPTED: Final = 130
 """The user pressed Ctrl-C (128 + SIGINT, as shells report it)."""
+EXIT_BROKEN_PIPE: Final = 141
+"""The reader of stdout went away (``| head``): 128 + SIGPIPE, as a shell reports a Unix tool
+killed by it. Not 0, so that ``set -o pipefail`` still sees output that was cut short."""
 
 DEBUG_PARAMETER: Final = "debug"
 """The name of the top-level option that asks for tracebacks of internal errors."""
@@ -49,7 +58,8 @@ DEBUG_PARAMETER: Final = "debug"
 EXIT_CODES_HELP: Final = (
     "Exit codes: 0 success; 1 failure (backend error, record not found, unsupported "
     "capability, failed conformance run, backends that disagree, internal error); 2 usage, "
-    "validation or configuration error; 130 interrupted."
+    "validation or configuration error; 130 interrupted (Ctrl-C); 141 the output's reader "
+    "closed the pipe (e.g. | head), printing nothing more."
 )
 
 
@@ -136,16 +146,37 @@ class ReportingGroup(TyperGroup):
         """The group's parameters, flags marked to show no value type in help."""
         return _hide_flag_types(super().get_params(ctx))
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        """Parse the top-level options; a mistake in them is reported as one line."""
+        try:
+            return super().make_context(info_name, args, parent=parent, **extra)
+        except typer.TyperException as error:
+            usage = as_usage_error(error)
+            if usage is None:
+                raise
+            raise typer.Exit(report_usage(usage, _stderr())) from error
+
     def invoke(self, ctx: Any) -> Any:
         """Run the chosen command, reporting every error as one line on stderr."""
         # ``ctx`` is typer's own click context; its class lives in a private module of typer.
         debug = bool(ctx.params.get(DEBUG_PARAMETER, False))
         try:
-            return super().invoke(ctx)
-        except (typer.Exit, typer.Abort, typer.TyperException, BrokenPipeError, EOFError):
-            # Exits, usage errors and a closed pipe (``caseport ... | head``): typer reports
-            # them itself, in its own way.
+            result = super().invoke(ctx)
+            # Written output still buffered would meet a closed pipe only at exit, unreported.
+            sys.stdout.flush()
+            return result
+        except (typer.Exit, typer.Abort, EOFError):
             raise
+        except typer.TyperException as error:
+            # Usage errors of a command: its name, options and their values.
+            usage = as_usage_error(error)
+            if usage is None:
+                raise
+            raise typer.Exit(report_usage(usage, _stderr())) from error
+        except BrokenPipeError as error:
+            raise typer.Exit(_quiet_broken_pipe()) from error
         except CaseportError as error:
             if debug:
                 _print_traceback(error)
@@ -163,3 +194,19 @@ class ReportingGroup(TyperGroup):
             if debug:
                 _print_traceback(error)
             raise typer.Exit(report_internal(error)) from error
+
+
+def _quiet_broken_pipe() -> int:
+    """End quietly once stdout's reader has gone: no traceback, no error line, exit 141.
+
+    stdout is pointed at ``/dev/null`` so that the flush at exit, with output still buffered,
+    cannot fail a second time (Python would print ``Exception ignored ... BrokenPipeError``).
+    """
+    try:
+        descriptor = sys.stdout.fileno()
+    except (AttributeError, OSError, ValueError):
+        return EXIT_BROKEN_PIPE  # not a real file (a test runner's capture): nothing to flush
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, descriptor)
+    os.close(devnull)
+    return EXIT_BROKEN_PIPE

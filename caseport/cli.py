@@ -39,6 +39,7 @@ from caseport._errors import (
     CaseportCommand,
     ReportingGroup,
 )
+from caseport._output_file import replacing
 from caseport._query_options import parse_datetime
 from caseport.demo import DEFAULT_SECOND_URL, DemoOptions, run_demo
 from caseport.generate import GenerationStats, generate, write_jsonl
@@ -290,7 +291,9 @@ def generate_command(
 
     People, organisations, vehicles, phones, addresses, crimes with suspects, victims and
     witnesses, cases, intelligence reports and exhibits; no real person is described. A
-    record only refers to records written before it, so the file loads in one pass.
+    record only refers to records written before it, so the file loads in one pass. A
+    file appears only once complete: a run that fails or is interrupted leaves no file
+    under the --output name, nor changes one that was there.
 
     For example:
 
@@ -306,7 +309,7 @@ def generate_command(
     try:
         with (
             progress_bar(stderr_console(), transient=True) as progress,
-            target.open("w", encoding="utf-8", newline="\n") as stream,
+            replacing(target) as stream,
         ):
             task = progress.add_task("generating", total=entities)
 

@@ -28,14 +28,17 @@ from caseport.render import (
     subgraph_table,
     timeline_table,
 )
-from contracts.models.common import RecordType
+from contracts.errors import NotFound
+from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.models.records import record_class
-from contracts.store import CaseStore
+from contracts.query import MAX_PAGE_SIZE
+from contracts.store import MAX_DEPTH, RECORD_CAPABILITY, CaseStore
 
 __all__ = [
     "DirectionChoice",
+    "find_record",
     "get",
     "neighbours",
     "open_for_reading",
@@ -50,6 +53,9 @@ _READ_ONLY_OPTIONS: Final[Mapping[str, Mapping[str, str]]] = MappingProxyType(
 """The options that open a built-in adapter's store for reading only. The other built-in
 adapters create nothing when they open: memory:// and foundry+fake:// live in this process,
 and foundry+https:// uses the ontology it is given."""
+
+_MAX_PATHS: Final = 10_000
+"""The most paths ``shortest_paths`` returns in one call, as the store checks it."""
 
 
 def open_for_reading(url: str | None) -> CaseStore:
@@ -132,7 +138,16 @@ def search(
             "--order", metavar="FIELD[:desc]", help="Sort by a sortable field (repeatable)."
         ),
     ] = None,
-    limit: Annotated[int, typer.Option("--limit", "-n", help="Results per page (1-1000).")] = 20,
+    limit: Annotated[
+        int,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            max=MAX_PAGE_SIZE,
+            help=f"Results per page (1-{MAX_PAGE_SIZE}).",
+        ),
+    ] = 20,
     cursor: Annotated[
         str | None, typer.Option("--cursor", help="Continue from a previous page.")
     ] = None,
@@ -184,12 +199,19 @@ def get(
     url: Url,
     record_id: Annotated[str, typer.Argument(metavar="ID", help="The record's id.")],
     record_type: Annotated[
-        RecordType,
-        typer.Option("--type", case_sensitive=False, help="What kind of record the id names."),
-    ] = RecordType.ENTITY,
+        RecordType | None,
+        typer.Option(
+            "--type",
+            case_sensitive=False,
+            help="What kind of record the id names (default: look in every kind).",
+            show_default=False,
+        ),
+    ] = None,
     as_json: AsJson = False,
 ) -> None:
-    """Show one record: an entity (default), link, case, intelligence report or exhibit.
+    """Show one record: an entity, link, case, intelligence report or exhibit.
+
+    Without --type the id is looked up in every kind of record the store keeps.
 
     For example:
 
@@ -197,17 +219,42 @@ def get(
         caseport get URL CASE-ID --type case --json
     """
     with open_for_reading(url) as store:
-        record = store.get(record_class(record_type), record_id)
+        if record_type is None:
+            record = find_record(store, record_id)
+        else:
+            record = store.get(record_class(record_type), record_id)
     if as_json:
         emit_json(record.model_dump(mode="json"))
         return
     stdout_console().print(record_table(record))
 
 
+def find_record(store: CaseStore, record_id: str) -> Record:
+    """The record with ``record_id``, whatever its kind, looked up in :class:`RecordType` order.
+
+    Kinds of record the store does not keep are skipped. Ids are chosen by clients, so two
+    kinds could hold the same id; the first kind in that order wins.
+
+    Raises:
+        NotFound: no kind of record the store keeps has that id.
+    """
+    for kind in RecordType:
+        capability = RECORD_CAPABILITY.get(kind)
+        if capability is not None and not store.supports(capability):
+            continue
+        found = store.get_many(record_class(kind), [record_id])
+        if found:
+            return found[0]
+    raise NotFound("record", record_id)
+
+
 def neighbours(
     url: Url,
     entity_id: Annotated[str, typer.Argument(metavar="ID", help="The entity to start from.")],
-    depth: Annotated[int, typer.Option("--depth", "-d", help="How many hops (0-10).")] = 1,
+    depth: Annotated[
+        int,
+        typer.Option("--depth", "-d", min=0, max=MAX_DEPTH, help=f"How many hops (0-{MAX_DEPTH})."),
+    ] = 1,
     link_type: LinkTypes = None,
     direction: DirectionOption = DirectionChoice.BOTH,
     as_json: AsJson = False,
@@ -247,10 +294,19 @@ def paths(
     from_id: Annotated[str, typer.Argument(metavar="FROM_ID", help="Where paths start.")],
     to_id: Annotated[str, typer.Argument(metavar="TO_ID", help="Where paths end.")],
     max_depth: Annotated[
-        int, typer.Option("--max-depth", help="Longest path to look for, in links (0-10).")
+        int,
+        typer.Option(
+            "--max-depth",
+            min=0,
+            max=MAX_DEPTH,
+            help=f"Longest path to look for, in links (0-{MAX_DEPTH}).",
+        ),
     ] = 6,
     max_paths: Annotated[
-        int, typer.Option("--max-paths", help="Most paths to return (1-10000).")
+        int,
+        typer.Option(
+            "--max-paths", min=1, max=_MAX_PATHS, help=f"Most paths to return (1-{_MAX_PATHS})."
+        ),
     ] = 10,
     link_type: LinkTypes = None,
     via: Annotated[

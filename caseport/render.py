@@ -12,13 +12,15 @@ parse for markup and emoji codes.
 
 from __future__ import annotations
 
+import errno
 import json
+import os
+import sys
 from collections import deque
 from collections.abc import Iterable, Mapping, Sequence
 from datetime import datetime
 from typing import Any, Final
 
-import typer
 from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -95,9 +97,25 @@ _KIND_STYLES: Final[Mapping[str, str]] = {
 }
 
 
+class _StdoutConsole(Console):
+    """A console whose closed pipe is an error like any other write's, not an exit of its own.
+
+    rich ends the process with ``SystemExit(1)`` when stdout's reader has gone; raising
+    ``BrokenPipeError`` instead lets the command line end every such case the same way.
+    """
+
+    def on_broken_pipe(self) -> None:
+        """Stop writing and raise ``BrokenPipeError`` for the caller to handle."""
+        self.quiet = True
+        raise BrokenPipeError(errno.EPIPE, os.strerror(errno.EPIPE))
+
+
 def stdout_console() -> Console:
-    """A console on stdout for readable output (colour only on a terminal)."""
-    return Console(highlight=False)
+    """A console on stdout for readable output (colour only on a terminal).
+
+    A closed stdout (``caseport search ... | head -1``) raises ``BrokenPipeError``.
+    """
+    return _StdoutConsole(highlight=False)
 
 
 def stderr_console() -> Console:
@@ -117,9 +135,20 @@ def progress_bar(console: Console, *, transient: bool = False) -> Progress:
     )
 
 
+_JSON: Final = json.JSONEncoder(indent=2, ensure_ascii=False)
+
+
 def emit_json(data: Any) -> None:
-    """Write ``data`` (JSON-ready, e.g. ``model_dump(mode="json")``) as one JSON document."""
-    typer.echo(json.dumps(data, indent=2, ensure_ascii=False))
+    """Write ``data`` (JSON-ready, e.g. ``model_dump(mode="json")``) as one JSON document.
+
+    Written piece by piece: one large write into a pipe whose reader has gone can lose the
+    rest without an error, where smaller writes raise ``BrokenPipeError``.
+    """
+    stream = sys.stdout
+    for chunk in _JSON.iterencode(data):
+        stream.write(chunk)
+    stream.write("\n")
+    stream.flush()
 
 
 def when(moment: datetime | None) -> str:
@@ -168,8 +197,10 @@ def describe_entity(entity: Entity) -> str:
 
 
 def _id_column(table: Table) -> None:
-    # Ids are copied into the next command: fold rather than cut, so no character is lost.
-    table.add_column("ID", style="dim", overflow="fold")
+    # Ids are copied into the next command, so they are never wrapped: a narrow terminal wraps
+    # the other columns instead. Only a terminal too narrow for an id alone shortens it, and
+    # then visibly, with an ellipsis, so that no shortened id passes for a whole one.
+    table.add_column("ID", style="dim", no_wrap=True, overflow="ellipsis")
 
 
 def entity_table(
@@ -186,7 +217,7 @@ def entity_table(
     table.add_column("Label", style="bold")
     table.add_column("Kind")
     table.add_column("Subtype")
-    table.add_column("Details")
+    table.add_column("Details", overflow="fold")
     if ids:
         _id_column(table)
     for entity in entities:
@@ -277,7 +308,7 @@ def subgraph_table(root_id: str, subgraph: Subgraph, *, title: str | None = None
     table.add_column("Label", style="bold")
     table.add_column("Kind")
     table.add_column("Subtype")
-    table.add_column("Details")
+    table.add_column("Details", overflow="fold")
     _id_column(table)
     ordered = sorted(subgraph.entities, key=lambda e: (distances.get(e.id, 99), e.kind, e.label))
     for entity in ordered:

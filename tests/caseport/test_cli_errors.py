@@ -102,7 +102,9 @@ def test_unknown_kind_exits_2(url: str) -> None:
 def test_missing_id_is_not_found_with_exit_1(url: str) -> None:
     """Asking for a record that does not exist fails with exit 1."""
     result = invoke(["get", url, "p-404"])
-    assert_one_line(result, EXIT_FAILURE, "entity 'p-404' does not exist")
+    assert_one_line(result, EXIT_FAILURE, "record 'p-404' does not exist")
+    typed = invoke(["get", url, "p-404", "--type", "entity"])
+    assert_one_line(typed, EXIT_FAILURE, "entity 'p-404' does not exist")
 
 
 def test_missing_path_end_is_not_found(url: str) -> None:
@@ -124,9 +126,11 @@ def test_bad_timeline_bound_exits_2(url: str) -> None:
 
 
 def test_depth_out_of_range_exits_2(url: str) -> None:
-    """The contract's depth limit surfaces as a validation error."""
+    """The contract's depth limit is the option's range, checked before the store is opened."""
     result = invoke(["neighbours", url, "p-1", "--depth", "11"])
-    assert_one_line(result, EXIT_USAGE, "depth must be a whole number from 0 to 10")
+    assert result.exit_code == EXIT_USAGE
+    first = result.stderr.splitlines()[0]
+    assert first == "Error (usage): --depth: '11' is not a whole number from 0 to 10"
 
 
 def test_backend_failure_exits_1(tmp_path: Path, url: str) -> None:
@@ -346,11 +350,12 @@ def test_reporting_group_reports_any_exception_as_internal() -> None:
     assert_one_line(result, EXIT_FAILURE, "internal: ZeroDivisionError): caseport failed")
 
 
-def test_usage_errors_are_still_reported_by_typer() -> None:
-    """The safety net leaves typer's own usage errors alone: exit 2 with its usage text."""
+def test_usage_errors_are_not_reported_as_internal() -> None:
+    """The safety net leaves usage errors to the usage report: exit 2, no internal error."""
     result = invoke(["demo", "--entities", "20"])
     assert result.exit_code == EXIT_USAGE
     assert "internal" not in result.output
+    assert result.stderr.startswith("Error (usage): --entities")
 
 
 # ---------------------------------------------------------------------------------- report path

@@ -172,6 +172,50 @@ def test_get_reads_cases_with_type_option(url: str, records: list[Case]) -> None
     assert json.loads(result.stdout)["reference"] == case.reference
 
 
+def test_get_without_type_finds_a_case_link_or_entity(url: str, records: list[Case]) -> None:
+    """Without ``--type`` the id is looked up in every kind of record: a case's id finds it."""
+    case = next(r for r in records if isinstance(r, Case))
+    link = next(r for r in records if isinstance(r, Link))
+    found_case = invoke(["get", url, case.id, "--json"])
+    assert found_case.exit_code == 0, found_case.output
+    assert Case.model_validate_json(found_case.stdout) == case
+    found_link = invoke(["get", url, link.id, "--json"])
+    assert Link.model_validate_json(found_link.stdout) == link
+    readable = invoke(["get", url, case.id])
+    assert readable.stdout.startswith(f"case {case.id}")
+
+
+def test_get_with_type_looks_only_in_that_kind(url: str, records: list[Case]) -> None:
+    """``--type entity`` keeps its meaning: a case's id is not an entity's."""
+    case = next(r for r in records if isinstance(r, Case))
+    result = invoke(["get", url, case.id, "--type", "entity"])
+    assert result.exit_code == 1
+    assert f"entity '{case.id}' does not exist" in result.stderr
+
+
+def _lines_holding(text: str, needle: str) -> list[str]:
+    return [line for line in text.splitlines() if needle in line]
+
+
+def test_ids_are_never_wrapped_in_an_80_column_terminal(url: str) -> None:
+    """Every id shows whole on one line, so it can be copied into the next command."""
+    found = json.loads(invoke(["search", url, "--kind", "person", "--json"]).stdout)["items"]
+    narrow = runner.invoke(app, ["search", url, "--kind", "person"], env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    table = [line for line in narrow.stdout.splitlines() if not line.startswith("More results")]
+    assert max(len(line) for line in table) <= 80
+    for item in found:
+        assert _lines_holding(narrow.stdout, item["id"]), item["id"]
+    root = found[0]["id"]
+    subgraph = json.loads(invoke(["neighbours", url, root, "--json"]).stdout)
+    shown = runner.invoke(app, ["neighbours", url, root], env={"COLUMNS": "80"})
+    assert shown.exit_code == 0, shown.output
+    ids = [e["id"] for e in subgraph["entities"]] + [k["id"] for k in subgraph["links"]]
+    assert len(ids) > 2
+    for record_id in ids:
+        assert _lines_holding(shown.stdout, record_id), record_id
+
+
 def test_neighbours_lists_the_entities_one_hop_away(graph_url: str) -> None:
     """Depth 1 from a holds a and its three direct contacts, and the three links to them."""
     result = invoke(["neighbours", graph_url, "p-a", "--depth", "1", "--json"])

@@ -365,11 +365,13 @@ def conformance(
 
     Every test names the numbered requirements of contracts/SPEC.md it checks and gets a
     new, empty store: in URL, {tmp} becomes a new temporary directory and {uid} a unique
-    token for every store the kit builds. Capabilities the adapter declares unsupported are
-    not applicable; known deviations are expected to fail. Exits 0 only when the verdict is
-    conformant, and 1 when a requirement failed, deviates as the adapter declares, went
-    untested or was only partly tested (some of its tests could not run), or the run did not
-    complete.
+    token for every store the kit builds (a SQLite or PostgreSQL URL with neither is
+    refused before anything runs). Progress per area goes to stderr. Capabilities the
+    adapter declares unsupported are not applicable; known deviations are expected to
+    fail. Exits 0 only when the verdict is conformant; 1 when a requirement failed,
+    deviates as the adapter declares, went untested or was only partly tested (some of
+    its tests could not run), or the run did not complete; 130, with no verdict, when
+    interrupted (Ctrl-C).
 
     For example:
 
@@ -377,13 +379,22 @@ def conformance(
         caseport conformance 'sqlite:///{tmp}/store.db' --report conformance-report.json
     """
     # The kit runs pytest; load it only for this command.
+    from caseport.conformance_progress import watch_run
+    from caseport.conformance_url import check_fresh_stores
     from caseport.conformance_view import print_report
     from contracts.conformance.runner import run_conformance
 
     if report is not None:
         _check_report_path(report)
     _check_store_opens(url)
-    result = run_conformance(url, report_path=report, verbose=verbose)
+    check_fresh_stores(url)
+    with watch_run(stderr_console(), show=not verbose) as watch:
+        result = run_conformance(
+            url, report_path=report, verbose=verbose, extra_args=watch.pytest_args
+        )
+    if watch.interrupted:
+        # pytest stops at Ctrl-C and still reports; a report of half a run is no verdict.
+        raise KeyboardInterrupt
     console = stdout_console()
     print_report(console, result)
     if report is not None:

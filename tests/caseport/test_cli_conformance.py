@@ -7,13 +7,16 @@ requirement, markup in a reason) is checked on reports built here and printed by
 from __future__ import annotations
 
 import io
+import re
 from datetime import UTC, datetime
 from pathlib import Path
 
+import pytest
 from rich.console import Console
 from typer.testing import CliRunner
 
 from caseport.cli import app
+from caseport.conformance_progress import watch_run
 from caseport.conformance_view import print_report
 from contracts.conformance.report import (
     AdapterSummary,
@@ -24,6 +27,7 @@ from contracts.conformance.report import (
     TestResult,
     read_report,
 )
+from contracts.conformance.runner import run_conformance
 
 runner = CliRunner()
 WIDE = {"COLUMNS": "200"}
@@ -199,6 +203,67 @@ def test_the_real_kit_passes_the_memory_adapter_and_writes_the_report(tmp_path: 
     assert "Partly tested requirements" not in result.stdout
     assert f"Report written to {target}" in result.stdout
     assert "Failed requirements" not in result.stdout
+    assert "conformance:" not in result.stdout
+
+
+def test_the_run_shows_its_progress_per_area_on_stderr() -> None:
+    """Not on a terminal, each area is one plain line on stderr as it finishes."""
+    result = runner.invoke(app, ["conformance", "memory://"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    lines = result.stderr.strip().splitlines()
+    opening = re.fullmatch(r"conformance: running (\d+) tests in (\d+) areas", lines[0])
+    assert opening is not None, lines[0]
+    tests, areas = int(opening[1]), int(opening[2])
+    finished = [
+        re.match(r"conformance: ([a-z ]+): (\d+) tests \((\d+) of", line) for line in lines[1:]
+    ]
+    assert all(finished), lines
+    assert [int(match[3]) for match in finished if match] == list(range(1, areas + 1))
+    assert sum(int(match[2]) for match in finished if match) == tests
+    assert {"graph", "search", "bulk"} <= {match[1] for match in finished if match}
+
+
+def test_bars_per_area_are_drawn_on_a_terminal() -> None:
+    """On a terminal the watch draws a bar per area and one for the whole run."""
+    screen = io.StringIO()
+    console = Console(file=screen, force_terminal=True, width=100)
+    with watch_run(console) as watch:
+        report = run_conformance(
+            "memory://", extra_args=[*watch.pytest_args, "-k", "client_chosen_ids_are_kept"]
+        )
+    assert report.summary.failed == 0
+    assert not watch.interrupted
+    assert watch.areas
+    assert all(count.done == count.total > 0 for count in watch.areas.values())
+    drawn = screen.getvalue()
+    assert "all areas" in drawn
+    assert all(area in drawn for area in watch.areas)
+
+
+@pytest.mark.parametrize(
+    ("url", "fix"),
+    [
+        ("sqlite:///{dir}/fresh.db", "run: caseport conformance 'sqlite:///{{tmp}}/fresh.db'"),
+        (
+            "postgresql://u@127.0.0.1:1/db?schema=mine&pool_max=2",
+            "run: caseport conformance "
+            "'postgresql://u@127.0.0.1:1/db?pool_max=2&schema=c_{{uid}}&temporary=true'",
+        ),
+        ("memory://?load={dir}/case.jsonl", "run: caseport conformance 'memory://'"),
+    ],
+)
+def test_a_url_that_names_one_store_is_refused_before_anything_runs(
+    tmp_path: Path, url: str, fix: str
+) -> None:
+    """Without ``{tmp}`` or ``{uid}`` every test would share one store: one line, the fix."""
+    result = runner.invoke(app, ["conformance", url.format(dir=tmp_path)], env=WIDE)
+    assert result.exit_code == 2
+    assert result.stdout == ""
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "needs a new, empty store for every test" in lines[0]
+    assert lines[0].endswith(fix.format())
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_declared_deviation_makes_the_real_kit_exit_1_and_is_shown(tmp_path: Path) -> None:

@@ -128,3 +128,20 @@ def test_a_killed_generate_leaves_no_file_under_the_target_name(tmp_path: Path) 
     proc.communicate(timeout=WAIT_S)
     assert not target.exists()
     assert [path.name.startswith(".case.jsonl.") for path in tmp_path.iterdir()] == [True]
+
+
+def test_ctrl_c_during_conformance_is_interrupted_with_130_and_no_verdict(tmp_path: Path) -> None:
+    """SIGINT mid-run: one ``interrupted`` line, exit 130, no NOT CONFORMANT, no summary."""
+    # A little latency per call keeps the run going long enough to be interrupted in it.
+    proc = start(["conformance", "memory://?latency_ms=2"], tmp_path)
+    assert proc.stderr is not None
+    first = proc.stderr.readline().decode()
+    assert first.startswith("conformance: running"), first
+    proc.send_signal(signal.SIGINT)
+    out, rest = proc.communicate(timeout=WAIT_S)
+    assert proc.returncode == EXIT_INTERRUPTED
+    assert out == b""
+    lines = rest.decode().strip().splitlines()
+    assert lines[-1] == "interrupted"
+    assert all(line.startswith("conformance: ") for line in lines[:-1]), lines
+    assert "CONFORMANT" not in rest.decode()

@@ -7,6 +7,13 @@ wire encoding, evaluates the documented ``where`` grammar (with its nesting limi
 missing values last, pages with short-lived tokens and snapshots, and validates actions the way
 Foundry does: unknown or missing parameters and wrongly typed values are refused, an update
 whose expected version is stale comes back as HTTP 200 with ``validation.result = INVALID``.
+
+Lookups stay proportional to what they return, not to the store: each link type's foreign key
+is indexed (value to primary keys), so following links reads only the incident objects, and a
+search or object set whose ``where`` pins the primary key or an indexed property with ``eq`` or
+``in`` tests only the objects those name. Every write goes through :meth:`FakeOntology.execute`,
+which keeps the indexes in step under the ontology's lock; code that edits stored objects in
+place must call :meth:`FakeOntology.reindex` after changing an indexed property.
 """
 
 from __future__ import annotations
@@ -140,6 +147,8 @@ class FakeOntology:
     _pages_served: int = 0
     _lock: threading.RLock = field(default_factory=threading.RLock)
     _rng_seed: int = 0
+    _indexes: dict[str, dict[str, dict[str, set[str]]]] = field(default_factory=dict)
+    """Per object type and indexed property: each string value to the keys of its holders."""
 
     # ------------------------------------------------------------------ construction
 
@@ -159,6 +168,7 @@ class FakeOntology:
             ontology.link_types[(entity.object_type, name)] = LinkTypeDef(
                 name, entity.object_type, link.object_type, prop.api_name
             )
+            ontology.index_property(link.object_type, prop.api_name)
         return ontology
 
     def _add_record_type(self, layout: RecordLayout) -> None:
@@ -269,12 +279,110 @@ class FakeOntology:
                 {"objectType": type_name, "linkType": link_name},
             )
         with self._lock:
-            found = [
-                obj
-                for obj in self.objects[link.target].values()
-                if obj.get(link.foreign_key) == key
-            ]
+            table = self.objects[link.target]
+            index = self._index(link.target, link.foreign_key)
+            if index is None:
+                found = [obj for obj in table.values() if obj.get(link.foreign_key) == key]
+            else:
+                found = [table[held] for held in index.get(key, ())]
         return sorted(found, key=lambda obj: obj[self.object_types[link.target].primary_key])
+
+    # ------------------------------------------------------------------ indexes
+
+    def index_property(self, type_name: str, name: str) -> bool:
+        """Index property ``name`` of ``type_name`` from now on; whether it can be.
+
+        Only string properties are indexed (their values are hashable and compare as stored).
+        """
+        with self._lock:
+            return self._index(type_name, name) is not None
+
+    def reindex(self) -> None:
+        """Rebuild every index from the stored objects (after editing them in place)."""
+        with self._lock:
+            for type_name, indexes in self._indexes.items():
+                for name in list(indexes):
+                    indexes[name] = self._built(type_name, name)
+
+    def indexed(self, type_name: str, name: str) -> dict[str, frozenset[str]] | None:
+        """A copy of the index of ``name`` on ``type_name`` (``None``: not indexed)."""
+        with self._lock:
+            index = self._indexes.get(type_name, {}).get(name)
+            if index is None:
+                return None
+            return {value: frozenset(keys) for value, keys in index.items()}
+
+    def _index(self, type_name: str, name: str) -> dict[str, set[str]] | None:
+        indexes = self._indexes.setdefault(type_name, {})
+        index = indexes.get(name)
+        if index is None and self.object_type(type_name).properties.get(name) == "string":
+            index = indexes[name] = self._built(type_name, name)
+        return index
+
+    def _built(self, type_name: str, name: str) -> dict[str, set[str]]:
+        index: dict[str, set[str]] = {}
+        for key, obj in self.objects[type_name].items():
+            value = obj.get(name)
+            if isinstance(value, str):
+                index.setdefault(value, set()).add(key)
+        return index
+
+    def _reindex(
+        self,
+        type_name: str,
+        key: str,
+        before: Mapping[str, Any] | None,
+        after: Mapping[str, Any] | None,
+    ) -> None:
+        """Move ``key`` in every index of ``type_name`` from its old values to its new ones."""
+        for name, index in self._indexes.get(type_name, {}).items():
+            old = None if before is None else before.get(name)
+            new = None if after is None else after.get(name)
+            if old == new:
+                continue
+            if isinstance(old, str) and old in index:
+                index[old].discard(key)
+                if not index[old]:
+                    del index[old]
+            if isinstance(new, str):
+                index.setdefault(new, set()).add(key)
+
+    def _narrowed(self, type_def: ObjectTypeDef, clause: Any) -> set[str] | None:
+        """Keys of at least every object a checked clause matches; ``None``: no narrowing.
+
+        ``eq`` and ``in`` on the primary key or an indexed property narrow; ``and`` takes the
+        narrowest of its children, ``or`` the union when every child narrows.
+        """
+        kind = clause.get("type")
+        if kind in ("and", "or"):
+            found = [self._narrowed(type_def, child) for child in clause["value"]]
+            known = [keys for keys in found if keys is not None]
+            if kind == "and":
+                return set.intersection(*sorted(known, key=len)) if known else None
+            return set().union(*known) if len(known) == len(found) else None
+        name = _field_name(clause)
+        if kind not in ("eq", "in") or type_def.properties.get(name) != "string":
+            return None
+        values = [clause["value"]] if kind == "eq" else clause["value"]
+        if name == type_def.primary_key:
+            table = self.objects[type_def.api_name]
+            return {value for value in values if value in table}
+        index = self._indexes.get(type_def.api_name, {}).get(name)
+        if index is None:
+            return None
+        keys: set[str] = set()
+        for value in values:
+            keys.update(index.get(value, ()))
+        return keys
+
+    def matching(self, type_def: ObjectTypeDef, where: Any) -> list[dict[str, Any]]:
+        """The objects of ``type_def`` a ``where`` clause matches, in no particular order."""
+        test = self.predicate(type_def, where)
+        with self._lock:
+            table = self.objects[type_def.api_name]
+            keys = self._narrowed(type_def, where)
+            items = list(table.values()) if keys is None else [table[key] for key in keys]
+        return [obj for obj in items if test(obj)]
 
     # ------------------------------------------------------------------ search
 
@@ -300,8 +408,12 @@ class FakeOntology:
             with self._lock:
                 return type_def, list(self.objects[type_def.api_name].values())
         if kind == "filter":
-            type_def, items = self.evaluate_set(object_set.get("objectSet"))
+            inner = object_set.get("objectSet")
             where = object_set.get("where")
+            if isinstance(inner, dict) and inner.get("type") == "base":
+                type_def = self.object_type(str(inner.get("objectType")))
+                return type_def, self.matching(type_def, where)
+            type_def, items = self.evaluate_set(inner)
             test = self.predicate(type_def, where)
             return type_def, [obj for obj in items if test(obj)]
         if kind in ("union", "intersect", "subtract"):
@@ -331,6 +443,15 @@ class FakeOntology:
             test = self.predicate(type_def, where)
             items = [obj for obj in items if test(obj)]
         return self.order(type_def, items, order)
+
+    def search_type(self, type_def: ObjectTypeDef, where: Any, order: Any) -> list[dict[str, Any]]:
+        """:meth:`search` over every object of ``type_def``, narrowed by the indexes first."""
+        if where is None:
+            with self._lock:
+                items = list(self.objects[type_def.api_name].values())
+            return self.order(type_def, items, order)
+        self._depth(where, 1)
+        return self.order(type_def, self.matching(type_def, where), order)
 
     def _depth(self, clause: Any, level: int) -> None:
         if level > MAX_WHERE_DEPTH:
@@ -404,10 +525,7 @@ class FakeOntology:
         if kind == "not":
             inner = self.predicate(type_def, value)
             return lambda obj: not inner(obj)
-        raw_name = clause.get("field")
-        if raw_name is None and isinstance(clause.get("propertyIdentifier"), dict):
-            raw_name = clause["propertyIdentifier"].get("apiName")
-        name = str(raw_name)
+        name = _field_name(clause)
         if name not in type_def.properties:
             raise FakeError(
                 404,
@@ -611,13 +729,16 @@ class FakeOntology:
         key = parameters[type_def.primary_key]
         with self._lock:
             table = self.objects[action.object_type]
+            before = table.get(key)
+            after = None
             if action.kind == "delete":
                 table.pop(key, None)
             else:
-                table[key] = {
+                after = table[key] = {
                     name: _stored(type_def.properties[name], parameters.get(name))
                     for name in type_def.properties
                 }
+            self._reindex(action.object_type, key, before, after)
             self.applied.append((action.api_name, key))
 
     def valid_answer(self, action: ActionDef) -> dict[str, Any]:
@@ -646,6 +767,14 @@ class FakeOntology:
     def lock(self) -> threading.RLock:
         """The lock that makes batches atomic."""
         return self._lock
+
+
+def _field_name(clause: Mapping[str, Any]) -> str:
+    """The property a leaf ``where`` clause names (``field`` or ``propertyIdentifier``)."""
+    raw_name = clause.get("field")
+    if raw_name is None and isinstance(clause.get("propertyIdentifier"), dict):
+        raw_name = clause["propertyIdentifier"].get("apiName")
+    return str(raw_name)
 
 
 def _stored(kind: str, value: Any) -> Any:

@@ -502,9 +502,7 @@ class FakeFoundry:
         self.ontology.check_select(type_def, select)
         order = _order_string(query.get("orderBy"))
         chunk, token, total = self.ontology.page(
-            lambda: self.ontology.search(
-                type_def, list(self.ontology.objects[type_name].values()), None, order
-            ),
+            lambda: self.ontology.search_type(type_def, None, order),
             page_size=_int(query.get("pageSize")),
             page_token=query.get("pageToken"),
             snapshot=_flag(query, "snapshot"),
@@ -519,9 +517,7 @@ class FakeFoundry:
         self.ontology.check_select(type_def, select)
         where, order = body.get("where"), body.get("orderBy")
         chunk, token, total = self.ontology.page(
-            lambda: self.ontology.search(
-                type_def, list(self.ontology.objects[type_name].values()), where, order
-            ),
+            lambda: self.ontology.search_type(type_def, where, order),
             page_size=_int(body.get("pageSize")),
             page_token=body.get("pageToken"),
             snapshot=bool(body.get("snapshot")),

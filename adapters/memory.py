@@ -1,7 +1,9 @@
 """The in-memory reference adapter.
 
-:class:`InMemoryCaseStore` keeps everything in per-instance dictionaries behind one lock, does
-every capability natively, and is the reference the other adapters are compared with. A
+:class:`MemoryBackend` keeps everything in per-instance dictionaries behind one lock; it
+searches, expands and exports itself and leaves neighbourhoods, paths and timelines to the
+layer. :class:`InMemoryCaseStore` is the store over it, the reference the other adapters are
+compared with. A
 :class:`~adapters.faults.FaultPlan` makes it slow or unreliable on purpose, reproducibly, for
 resilience tests and demos. Selected by ``memory://``; ``memory://?load=FILE.jsonl`` starts it
 with the records of a canonical JSON Lines file. :meth:`InMemoryCaseStore.write_faults` is its
@@ -13,13 +15,15 @@ from __future__ import annotations
 import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from datetime import datetime
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, Final
+from typing import TYPE_CHECKING, ClassVar, Final
 from urllib.parse import urlsplit
+
+from typing_extensions import override
 
 from adapters._options import refuse_unknown
 from adapters.faults import FaultInjector, FaultPlan, Outcome
+from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
 from contracts.evaluation import (
@@ -30,26 +34,17 @@ from contracts.evaluation import (
     text_terms,
 )
 from contracts.models.common import Record, RecordType
-from contracts.models.entities import Entity, EntityKind
+from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.models.records import parse_record
-from contracts.paging import SortPosition
-from contracts.query import Filter, OrderKey
-from contracts.results import (
-    AdapterInfo,
-    BulkReport,
-    Direction,
-    Hop,
-    Path,
-    Subgraph,
-    TimelineEntry,
-)
+from contracts.requests import ExpandRequest, SearchRequest
+from contracts.results import AdapterInfo, BulkReport, Hop
 from contracts.store import CaseStore
 
 if TYPE_CHECKING:
     from contracts.conformance.stores import WriteFaults
 
-__all__ = ["OPERATIONS", "InMemoryCaseStore", "from_url"]
+__all__ = ["OPERATIONS", "InMemoryCaseStore", "MemoryBackend", "from_url"]
 
 _VERSION = "0.1.0"
 
@@ -58,7 +53,10 @@ OPERATIONS: Final = frozenset(
 )
 """The primitives a fault plan can target with the ``operations`` option."""
 _WRITES: Final = frozenset({"insert", "replace", "write_batch"})
-"""The primitives that change data: the backend writes of :meth:`InMemoryCaseStore.write_faults`."""
+"""The primitives that change data: the backend writes of :meth:`MemoryBackend.write_faults`."""
+_LAYER_WALKS: Final = frozenset(
+    {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
+)
 _OPTIONS: Final = frozenset(
     {
         "failure_rate",
@@ -75,19 +73,24 @@ _OPTIONS: Final = frozenset(
 )
 
 
-class InMemoryCaseStore(CaseStore):
-    """A complete, thread-safe store held in memory; nothing survives the instance.
+class MemoryBackend(StoreBackend):
+    """A complete, thread-safe backend held in memory; nothing survives the instance.
 
     Args:
-        records: records to start with, written as by ``upsert_many``.
         faults: a fault plan to inject latency and failures (none by default).
     """
 
-    CAPABILITIES = declare(**{capability.name: Support.NATIVE for capability in Capability})
+    CAPABILITIES = declare(
+        **{
+            capability.name: Support.EMULATED if capability in _LAYER_WALKS else Support.NATIVE
+            for capability in Capability
+        }
+    )
+    NOTES: ClassVar[Mapping[Capability, str]] = {
+        Capability.SEARCH_FILTER: "the reference evaluation over every entity, in memory",
+    }
 
-    def __init__(
-        self, records: Iterable[Record] = (), *, faults: FaultPlan | FaultInjector | None = None
-    ) -> None:
+    def __init__(self, *, faults: FaultPlan | FaultInjector | None = None) -> None:
         self._lock = threading.RLock()
         self._tables: dict[RecordType, dict[str, Record]] = {kind: {} for kind in RecordType}
         self._incident: dict[str, set[str]] = {}
@@ -98,8 +101,6 @@ class InMemoryCaseStore(CaseStore):
         self.faults = faults
         self._write_faults = _MemoryWriteFaults(self)
         self._closed = False
-        if records:
-            self.upsert_many(records)
 
     @property
     def info(self) -> AdapterInfo:
@@ -130,7 +131,8 @@ class InMemoryCaseStore(CaseStore):
             for end in {record.source_id, record.target_id}:
                 self._incident.setdefault(end, set()).add(record.id)
 
-    def _insert(self, record: Record) -> Record | None:
+    @override
+    def insert(self, record: Record) -> Record | None:
         with self._operation("insert"):
             existing = self._tables[record.RECORD_TYPE].get(record.id)
             if existing is not None:
@@ -138,12 +140,14 @@ class InMemoryCaseStore(CaseStore):
             self._put(record)
             return None
 
-    def _fetch(self, record_type: RecordType, ids: Sequence[str]) -> dict[str, Record]:
+    @override
+    def fetch(self, record_type: RecordType, ids: Sequence[str]) -> dict[str, Record]:
         with self._operation("fetch"):
             table = self._tables[record_type]
             return {key: table[key] for key in ids if key in table}
 
-    def _replace(self, record: Record, expected_version: int) -> None:
+    @override
+    def replace(self, record: Record, expected_version: int) -> None:
         with self._operation("replace"):
             stored = self._tables[record.RECORD_TYPE].get(record.id)
             if stored is None or stored.version != expected_version:
@@ -155,19 +159,16 @@ class InMemoryCaseStore(CaseStore):
                 )
             self._put(record)
 
-    def _scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
+    @override
+    def scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
         with self._operation("scan"):
             table = self._tables[record_type]
             keys = sorted(key for key in table if after_id is None or key > after_id)
             return [table[key] for key in keys[:limit]]
 
-    def _search(
-        self,
-        condition: Filter | None,
-        order_by: tuple[OrderKey, ...],
-        after: SortPosition | None,
-        limit: int,
-    ) -> list[Entity]:
+    @override
+    def search(self, request: SearchRequest) -> list[Entity]:
+        condition, order_by, after = request.condition, request.order_by, request.after
         with self._operation("search"):
             entities = [
                 e for e in self._tables[RecordType.ENTITY].values() if isinstance(e, Entity)
@@ -198,15 +199,12 @@ class InMemoryCaseStore(CaseStore):
                 for entity in ordered
                 if compare_positions(sort_position(entity, order_by), after, order_by) > 0
             ]
-        return ordered[:limit]
+        return ordered[: request.limit]
 
-    def _expand(
-        self,
-        entity_id: str,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        neighbour_kinds: frozenset[EntityKind] | None,
-    ) -> list[Hop]:
+    @override
+    def expand(self, request: ExpandRequest) -> list[Hop]:
+        entity_id, link_types = request.entity_id, request.link_types
+        direction, neighbour_kinds = request.direction, request.neighbour_kinds
         with self._operation("expand"):
             links = self._tables[RecordType.LINK]
             entities = self._tables[RecordType.ENTITY]
@@ -229,7 +227,8 @@ class InMemoryCaseStore(CaseStore):
                 )
             return hops
 
-    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
+    @override
+    def write_batch(self, records: Sequence[Record]) -> BulkReport:
         with self._operation("write_batch"):
             created = updated = unchanged = 0
             for record in records:
@@ -248,10 +247,8 @@ class InMemoryCaseStore(CaseStore):
         for end in {link.source_id, link.target_id}:
             self._incident.get(end, set()).discard(link.id)
 
-    def _export(self, record_type: RecordType) -> Iterator[Record]:
-        return self._export_many([record_type])
-
-    def _export_many(self, record_types: Sequence[RecordType]) -> Iterator[Record]:
+    @override
+    def export_many(self, record_types: Sequence[RecordType]) -> Iterator[Record]:
         # One snapshot of every table, so concurrent writes never split a link from its ends.
         with self._operation("export"):
             snapshot = [
@@ -261,43 +258,6 @@ class InMemoryCaseStore(CaseStore):
         for records in snapshot:
             yield from records
 
-    # The in-memory graph is walked in place under the lock: this backend's native way.
-
-    def _native_neighbourhood(
-        self,
-        root: Entity,
-        depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        kinds: frozenset[EntityKind] | None,
-        max_entities: int,
-    ) -> Subgraph:
-        with self._lock:
-            return self._emulated_neighbourhood(
-                root, depth, link_types, direction, kinds, max_entities
-            )
-
-    def _native_shortest_paths(
-        self,
-        source: Entity,
-        target: Entity,
-        max_depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        via_kinds: frozenset[EntityKind] | None,
-        max_paths: int,
-    ) -> list[Path]:
-        with self._lock:
-            return self._emulated_shortest_paths(
-                source, target, max_depth, link_types, direction, via_kinds, max_paths
-            )
-
-    def _native_timeline(
-        self, targets: list[Entity], start: datetime | None, end: datetime | None
-    ) -> list[TimelineEntry]:
-        with self._lock:
-            return self._emulated_timeline(targets, start, end)
-
     def write_faults(self) -> WriteFaults:
         """This store's fault point for conformance testing (see :class:`_MemoryWriteFaults`)."""
         return self._write_faults
@@ -305,6 +265,32 @@ class InMemoryCaseStore(CaseStore):
     def close(self) -> None:
         """Nothing to release; the data lives as long as the instance."""
         self._closed = True
+
+
+class InMemoryCaseStore(CaseStore):
+    """The store over a new :class:`MemoryBackend`: complete, thread-safe, held in memory.
+
+    Args:
+        records: records to start with, written as by ``upsert_many``.
+        faults: a fault plan to inject latency and failures (none by default).
+    """
+
+    def __init__(
+        self, records: Iterable[Record] = (), *, faults: FaultPlan | FaultInjector | None = None
+    ) -> None:
+        self._memory = MemoryBackend(faults=faults)
+        super().__init__(self._memory)
+        if records:
+            self.upsert_many(records)
+
+    @property
+    def faults(self) -> FaultInjector | None:
+        """The faults injected into the backend's primitives (``None``: none)."""
+        return self._memory.faults
+
+    @faults.setter
+    def faults(self, faults: FaultInjector | None) -> None:
+        self._memory.faults = faults
 
 
 class _MemoryWriteFaults:
@@ -317,14 +303,14 @@ class _MemoryWriteFaults:
     alone. Healing puts the store's own faults back. Unarmed, it changes nothing.
     """
 
-    def __init__(self, store: InMemoryCaseStore) -> None:
-        self._store = store
+    def __init__(self, backend: MemoryBackend) -> None:
+        self._backend = backend
         self._lock = threading.Lock()
         self._armed = False
         self._own: FaultInjector | None = None
 
     def _check(self, store: CaseStore) -> None:
-        if store is not self._store:
+        if store.write_faults() is not self:
             raise ValidationFailed("these write faults belong to another store")
 
     def fail_writes_after(self, store: CaseStore, writes: int) -> None:
@@ -335,16 +321,16 @@ class _MemoryWriteFaults:
         plan = FaultPlan(script=allowed, failure_rate=1.0, operations=_WRITES)
         with self._lock:
             if not self._armed:
-                self._own = self._store.faults
+                self._own = self._backend.faults
                 self._armed = True
-            self._store.faults = FaultInjector(plan)
+            self._backend.faults = FaultInjector(plan)
 
     def heal(self, store: CaseStore) -> None:
         """Stop failing writes: ``store`` gets its own faults (usually none) back."""
         self._check(store)
         with self._lock:
             if self._armed:
-                self._store.faults = self._own
+                self._backend.faults = self._own
                 self._own = None
                 self._armed = False
 

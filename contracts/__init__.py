@@ -87,7 +87,7 @@ from contracts.results import (
 )
 from contracts.store import AsyncCaseStore, CaseStore
 
-SPEC_VERSION: Final = "0.1.0"
+SPEC_VERSION: Final = "0.2.0"
 """Version of the contract (``SPEC.md``), semver, independent of the package version."""
 
 __all__ = [

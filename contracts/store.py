@@ -1,19 +1,12 @@
-"""The store interface every adapter implements, and its asynchronous twin.
+"""The store facade applications call, and its asynchronous twin.
 
-:class:`CaseStore` splits three audiences:
+:class:`CaseStore` is written once, around any :class:`~contracts.backend.StoreBackend` (the
+port adapters implement), so validation, idempotency, optimistic versions, capability checks,
+paging, query planning and the emulated operations behave identically whatever the backend.
+Callers use its public methods (``create``, ``get``, ``update``, ``search``, ``expand``,
+``neighbourhood``, ``shortest_paths``, ``timeline``, ``upsert_many``, ``export``, ...).
 
-- callers use the public methods (``create``, ``get``, ``update``, ``search``, ``expand``,
-  ``neighbourhood``, ``shortest_paths``, ``timeline``, ``upsert_many``, ``export``, ...). They are
-  written once here, so validation, idempotency, optimistic versions, capability checks, paging
-  and the emulated operations behave identically whatever the backend;
-- adapters implement the abstract primitives (methods starting with ``_``), each small, atomic
-  and free of policy;
-- adapters that do a capability natively override its ``_native_*`` hook and declare it
-  ``NATIVE``.
-
-The interface is synchronous; :class:`AsyncCaseStore` runs it on a worker thread, and an adapter
-with a native asynchronous client may return its own subclass from
-:meth:`CaseStore.asynchronous`.
+The interface is synchronous; :class:`AsyncCaseStore` runs it on a worker thread.
 """
 
 from __future__ import annotations
@@ -21,15 +14,15 @@ from __future__ import annotations
 import asyncio
 import itertools
 import logging
-from abc import ABC, abstractmethod
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Any, ClassVar, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Final, Self, TypeVar
 
-from contracts import admission, emulation
+from contracts import admission, emulation, planning, scan_emulation
 from contracts._pipeline import WritePipeline
-from contracts.capabilities import EMULATABLE, Capability, Support
+from contracts.backend import SEARCH_CAPABILITIES, StoreBackend
+from contracts.capabilities import Capability, Support
 from contracts.errors import (
     AlreadyExists,
     Conflict,
@@ -49,6 +42,14 @@ from contracts.models.entities import Entity, EntityKind
 from contracts.models.links import Link
 from contracts.paging import SortPosition, decode_cursor, encode_cursor
 from contracts.query import FIELDS, And, Filter, Not, Or, OrderKey, SearchQuery, Text
+from contracts.requests import (
+    ExpandRequest,
+    NeighbourhoodRequest,
+    PathsRequest,
+    SearchPlan,
+    SearchRequest,
+    TimelineRequest,
+)
 from contracts.results import (
     AdapterInfo,
     BulkReport,
@@ -76,11 +77,19 @@ RECORD_CAPABILITY: Final[Mapping[RecordType, Capability]] = MappingProxyType(
     }
 )
 """The capability each optional record type needs (entities and links are always kept)."""
-_NATIVE_HOOKS: Final[dict[Capability, str]] = {
-    Capability.GRAPH_NEIGHBOURHOOD: "_native_neighbourhood",
-    Capability.GRAPH_SHORTEST_PATHS: "_native_shortest_paths",
-    Capability.TIMELINE: "_native_timeline",
-}
+_EMULATED_OVER: Final[Mapping[Capability, str]] = MappingProxyType(
+    {
+        Capability.SEARCH_FILTER: "the layer filters entities read with scan",
+        Capability.SEARCH_TEXT: "the layer matches search terms in entities read with scan",
+        Capability.SEARCH_ORDER: "the layer sorts entities read with scan",
+        Capability.GRAPH_EXPAND: "the layer reads every link with scan",
+        Capability.GRAPH_NEIGHBOURHOOD: "a breadth-first walk over expand",
+        Capability.GRAPH_SHORTEST_PATHS: "a bidirectional breadth-first search over expand",
+        Capability.TIMELINE: "events gathered with expand",
+        Capability.BULK_EXPORT: "paged through scan, not one snapshot",
+    }
+)
+_BACKEND_DOES: Final = (Support.NATIVE, Support.PARTIAL)
 _DIRECTIONS: Final = ("out", "in", "both")
 MAX_DEPTH: Final = 10
 """Deepest neighbourhood or path search the contract asks any backend to run."""
@@ -103,65 +112,59 @@ def _has_text(condition: Filter | None) -> bool:
     return False
 
 
-class CaseStore(ABC):
+class CaseStore:
     """A store of case data: entities, links, cases, intelligence reports and exhibits.
 
-    Subclasses set :attr:`CAPABILITIES` (every :class:`Capability`, see
-    :func:`contracts.capabilities.declare`), implement the abstract primitives and must be safe
-    to call from several threads at once.
+    The facade applications call, around a :class:`~contracts.backend.StoreBackend` that
+    keeps the records. Adapters may subclass it only to build their backend in ``__init__``
+    (``InMemoryCaseStore()``); its methods are the contract and are not overridden. Safe to
+    call from several threads at once when the backend is.
+
+    Args:
+        backend: the backend to keep records in; the store closes it.
     """
-
-    CAPABILITIES: ClassVar[Mapping[Capability, Support]]
-    """How this adapter provides each capability."""
-
-    KNOWN_DEVIATIONS: ClassVar[Mapping[str, str]] = {}
-    """Requirement ids this adapter is known to break, each with the reason or issue link.
-
-    The conformance kit expects these to fail and fails the run if one starts passing.
-    """
-
-    def __init_subclass__(cls, **kwargs: Any) -> None:
-        super().__init_subclass__(**kwargs)
-        declared = cls.__dict__.get("CAPABILITIES")
-        if declared is None:
-            return
-        missing = set(Capability) - set(declared)
-        if missing:
-            names = ", ".join(sorted(capability.value for capability in missing))
-            raise TypeError(f"{cls.__name__} does not declare: {names}")
-        for capability, hook in _NATIVE_HOOKS.items():
-            if declared[capability] is Support.NATIVE and getattr(cls, hook) is getattr(
-                CaseStore, hook
-            ):
-                raise TypeError(
-                    f"{cls.__name__} declares {capability.value} native but does not "
-                    f"override {hook}"
-                )
-        for capability, how in declared.items():
-            if how is Support.EMULATED and capability not in EMULATABLE:
-                raise TypeError(f"{cls.__name__}: {capability.value} cannot be emulated")
-            if how is Support.EMULATED and declared[Capability.GRAPH_EXPAND] is Support.UNSUPPORTED:
-                raise TypeError(
-                    f"{cls.__name__}: {capability.value} is emulated over graph.expand, "
-                    "which it declares unsupported"
-                )
 
     clock: Callable[[], datetime] = staticmethod(_utc_now)
     """Source of the timestamps the store writes; replaceable in tests."""
 
+    def __init__(self, backend: StoreBackend) -> None:
+        if not isinstance(backend, StoreBackend):
+            raise TypeError(f"a CaseStore needs a StoreBackend, not {type(backend).__name__}")
+        self._backend = backend
+
     # ------------------------------------------------------------------ identity
 
     @property
-    @abstractmethod
+    def backend(self) -> StoreBackend:
+        """The backend underneath, for what only that adapter offers (upkeep, preflight)."""
+        return self._backend
+
+    @property
     def info(self) -> AdapterInfo:
         """The adapter's name and version and a description of its backend."""
+        return self._backend.info
 
     def capabilities(self) -> Mapping[Capability, Support]:
         """How this store provides each capability."""
-        return self.CAPABILITIES
+        return self._backend.capabilities()
+
+    def capability_notes(self) -> Mapping[Capability, str]:
+        """How each capability that is neither unsupported nor wholly native is provided.
+
+        The backend's notes, and for what the layer emulates without one, what it is built on.
+        """
+        notes = dict(self._backend.notes())
+        for capability, how in self.capabilities().items():
+            if how is Support.EMULATED and capability not in notes:
+                notes[capability] = _EMULATED_OVER[capability]
+        return MappingProxyType(notes)
+
+    def known_deviations(self) -> Mapping[str, str]:
+        """Requirement ids the backend is known to break, each with the reason."""
+        return self._backend.KNOWN_DEVIATIONS
 
     def supports(self, capability: Capability) -> bool:
-        """Whether ``capability`` is available, natively or emulated."""
+        """Whether ``capability`` is available, natively, in part or emulated."""
         return self.capabilities()[capability] is not Support.UNSUPPORTED
 
     def _require(self, capability: Capability) -> Support:
@@ -175,197 +178,19 @@ class CaseStore(ABC):
         if capability is not None:
             self._require(capability)
 
-    # ------------------------------------------------------------------ primitives
-
-    @abstractmethod
-    def _insert(self, record: Record) -> Record | None:
-        """Store ``record`` as given unless a record of its type with its id exists.
-
-        Must be atomic. Returns ``None`` when the record was stored, or the stored record,
-        unchanged, when the id was taken.
-        """
-
-    @abstractmethod
-    def _fetch(
-        self, record_type: RecordType, ids: Sequence[str]
-    ) -> Mapping[str, Record | UnreadableRecord]:
-        """The stored records of ``record_type`` among ``ids``, keyed by id; absent ids left out.
-
-        A stored record that is not a valid record comes back as an :class:`UnreadableRecord`,
-        so that writing a valid one over it (``upsert_many``) can repair it.
-        """
-
-    @abstractmethod
-    def _replace(self, record: Record, expected_version: int) -> None:
-        """Replace the stored record with ``record`` if its version is ``expected_version``.
-
-        Must be an atomic compare-and-set.
-
-        Raises:
-            Conflict: the stored version differs or the record does not exist.
-        """
-
-    @abstractmethod
-    def _scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
-        """Up to ``limit`` records of ``record_type`` with ids after ``after_id``, by id."""
-
-    @abstractmethod
-    def _search(
-        self,
-        condition: Filter | None,
-        order_by: tuple[OrderKey, ...],
-        after: SortPosition | None,
-        limit: int,
-    ) -> list[Entity]:
-        """Up to ``limit`` entities matching ``condition``, in order, strictly after ``after``.
-
-        The order is ``order_by`` (missing values last in either direction) then id; the
-        semantics of every filter node are those of :mod:`contracts.evaluation`.
-        """
-
-    @abstractmethod
-    def _expand(
-        self,
-        entity_id: str,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        neighbour_kinds: frozenset[EntityKind] | None,
-    ) -> list[Hop]:
-        """Every hop from the existing entity ``entity_id``, ordered by link id.
-
-        A link counts as ``out`` when the entity is its source, ``in`` when it is its target;
-        an undirected link matches every direction. A self-link appears once, as ``out``.
-        """
-
-    @abstractmethod
-    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
-        """Store every record as given (versions and timestamps kept), all or nothing.
-
-        ``records`` are what :meth:`_encode_batch` returned. Returns how many were created,
-        updated (stored differently before) or unchanged.
-        """
-
-    _overlaps_writes: bool = False
-    """Whether ``upsert_many`` writes a batch on a background thread while it prepares the
-    next. Worth it where a write mostly waits outside Python (a database, a server)."""
-
-    def _encode_batch(self, records: list[Record]) -> Sequence[Record]:
-        """Work on a checked batch that needs no store: by default none.
-
-        Runs in the caller's thread, while earlier batches may be being written (see
-        :attr:`_overlaps_writes`); an adapter may return a sequence of the same records that
-        also carries their serialised form, for its :meth:`_write_batch`.
-        """
-        return records
-
-    @abstractmethod
-    def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
-        """Every stored record of ``record_type`` by id, streamed (not loaded at once).
-
-        A stored record that is not a valid record is yielded as an :class:`UnreadableRecord`
-        in its place: one damaged record must not stop the rest leaving.
-        """
-
-    def _native_neighbourhood(
-        self,
-        root: Entity,
-        depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        kinds: frozenset[EntityKind] | None,
-        max_entities: int,
-    ) -> Subgraph:
-        """Override with the backend's own neighbourhood query when declared native."""
-        raise NotImplementedError
-
-    def _native_shortest_paths(
-        self,
-        source: Entity,
-        target: Entity,
-        max_depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        via_kinds: frozenset[EntityKind] | None,
-        max_paths: int,
-    ) -> list[Path]:
-        """Override with the backend's own shortest-path search when declared native."""
-        raise NotImplementedError
-
-    def _native_timeline(
-        self, targets: list[Entity], start: datetime | None, end: datetime | None
-    ) -> list[TimelineEntry]:
-        """Override with the backend's own timeline query when declared native."""
-        raise NotImplementedError
-
-    def _export_many(
-        self, record_types: Sequence[RecordType]
-    ) -> Iterator[Record | UnreadableRecord]:
-        """Stream the records of ``record_types`` in that order, each type by id (as ``_export``).
-
-        Override to read them all from one snapshot, so that an export taken while others write
-        never holds a link without its entities.
-        """
-        for record_type in record_types:
-            yield from self._export(record_type)
-
-    def _emulated_neighbourhood(
-        self,
-        root: Entity,
-        depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        kinds: frozenset[EntityKind] | None,
-        max_entities: int,
-    ) -> Subgraph:
-        """The neighbourhood composed by the layer from ``_expand``."""
-        return emulation.neighbourhood(
-            root,
-            self._expander(link_types),
-            depth=depth,
-            direction=direction,
-            kinds=kinds,
-            max_entities=max_entities,
-        )
-
-    def _emulated_shortest_paths(
-        self,
-        source: Entity,
-        target: Entity,
-        max_depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        via_kinds: frozenset[EntityKind] | None,
-        max_paths: int,
-    ) -> list[Path]:
-        """Shortest paths composed by the layer from ``_expand``."""
-        return emulation.shortest_paths(
-            source,
-            target,
-            self._expander(link_types),
-            max_depth=max_depth,
-            direction=direction,
-            via_kinds=via_kinds,
-            max_paths=max_paths,
-        )
-
-    def _emulated_timeline(
-        self, targets: list[Entity], start: datetime | None, end: datetime | None
-    ) -> list[TimelineEntry]:
-        """The timeline composed by the layer from ``_expand``."""
-        return emulation.timeline(targets, self._expander(None), start=start, end=end)
-
     def close(self) -> None:
         """Release connections and files. Calling it twice is harmless."""
+        self._backend.close()
 
     def write_faults(self) -> WriteFaults | None:
         """This store's fault point for conformance testing, or ``None`` (the default): none.
 
         The conformance kit's ``caseport_write_faults`` fixture uses it to run the tests of
         atomicity under failing backend writes; without one they are reported not run. Not for
-        production use: an adapter that offers one returns the same object on every call, fails
+        production use: a backend that offers one returns the same object on every call, fails
         no write until it is armed with ``fail_writes_after``, and stops failing at ``heal``.
         """
-        return None
+        return self._backend.write_faults()
 
     # ------------------------------------------------------------------ records
 
@@ -392,7 +217,7 @@ class CaseStore(ABC):
         if isinstance(record, Link):
             self._check_endpoints([record], known=set())
         stamped = self._stamp_new(record)
-        existing = self._insert(stamped)
+        existing = self._backend.insert(stamped)
         if existing is None:
             return stamped
         if existing.same_content(record):
@@ -425,7 +250,7 @@ class CaseStore(ABC):
             raise ValidationFailed(f"get_many takes at most {MAX_BATCH_SIZE} ids")
         # An id of a shape no store can hold is absent everywhere: the backend is not asked.
         possible = [key for key in wanted if admission.is_record_id(key)]
-        found = self._fetch(kind, possible) if possible else {}
+        found = self._backend.fetch(kind, possible) if possible else {}
         records = []
         for key in wanted:
             stored = found.get(key)
@@ -478,7 +303,7 @@ class CaseStore(ABC):
                 "updated_at": self.clock(),
             }
         )
-        self._replace(stamped, expected_version)
+        self._backend.replace(stamped, expected_version)
         return stamped
 
     def list_records(
@@ -495,8 +320,8 @@ class CaseStore(ABC):
             raise InvalidCursor("a cursor is the string a previous page returned")
         scope = f"list:{record_type.RECORD_TYPE.value}"
         after = decode_cursor(cursor, scope, 0).id if cursor else None
-        rows = self._scan(record_type.RECORD_TYPE, after, page_size + 1)
-        items = rows[:page_size]
+        rows = self._backend.scan(record_type.RECORD_TYPE, after, page_size + 1)
+        items = [scan_emulation.readable(row) for row in rows[:page_size]]
         next_cursor = None
         if len(rows) > page_size:
             next_cursor = encode_cursor(scope, SortPosition((), items[-1].id))
@@ -561,7 +386,7 @@ class CaseStore(ABC):
         types = admission.link_types(link_types)
         kinds = admission.kinds(neighbour_kinds, "neighbour_kinds")
         self.get(Entity, entity_id)
-        return self._expand(entity_id, types, direction, kinds)
+        return self._expand(ExpandRequest(entity_id, types, direction, kinds))
 
     def neighbourhood(
         self,
@@ -586,9 +411,17 @@ class CaseStore(ABC):
         types = admission.link_types(link_types)
         kinds = admission.kinds(neighbour_kinds, "neighbour_kinds")
         root = self.get(Entity, entity_id)
+        request = NeighbourhoodRequest(root, depth, types, direction, kinds, max_entities)
         if support is Support.NATIVE:
-            return self._native_neighbourhood(root, depth, types, direction, kinds, max_entities)
-        return self._emulated_neighbourhood(root, depth, types, direction, kinds, max_entities)
+            return self._backend.neighbourhood(request)
+        return emulation.neighbourhood(
+            root,
+            self._expander(types),
+            depth=depth,
+            direction=direction,
+            kinds=kinds,
+            max_entities=max_entities,
+        )
 
     def shortest_paths(
         self,
@@ -618,11 +451,16 @@ class CaseStore(ABC):
         kinds = admission.kinds(via_kinds, "via_kinds")
         source, target = self._get_both(source_id, target_id)
         if support is Support.NATIVE:
-            return self._native_shortest_paths(
-                source, target, max_depth, types, direction, kinds, max_paths
-            )
-        return self._emulated_shortest_paths(
-            source, target, max_depth, types, direction, kinds, max_paths
+            request = PathsRequest(source, target, max_depth, types, direction, kinds, max_paths)
+            return self._backend.shortest_paths(request)
+        return emulation.shortest_paths(
+            source,
+            target,
+            self._expander(types),
+            max_depth=max_depth,
+            direction=direction,
+            via_kinds=kinds,
+            max_paths=max_paths,
         )
 
     def timeline(
@@ -657,8 +495,8 @@ class CaseStore(ABC):
             raise NotFound(RecordType.ENTITY.value, missing)
         start, end = bounds
         if support is Support.NATIVE:
-            return self._native_timeline(targets, start, end)
-        return self._emulated_timeline(targets, start, end)
+            return self._backend.timeline(TimelineRequest(tuple(targets), start, end))
+        return emulation.timeline(targets, self._expander(None), start=start, end=end)
 
     # ------------------------------------------------------------------ bulk
 
@@ -705,8 +543,8 @@ class CaseStore(ABC):
                 on_batch(totals)
 
         iterator = iter(records)
-        threaded = self._overlaps_writes
-        with WritePipeline(self._write_batch, written, threaded=threaded) as pipeline:
+        threaded = self._backend.overlaps_writes
+        with WritePipeline(self._backend.write_batch, written, threaded=threaded) as pipeline:
             try:
                 while batch := list(itertools.islice(iterator, batch_size)):
                     try:
@@ -718,7 +556,7 @@ class CaseStore(ABC):
                             f" {totals.total} records)",
                             problems=exc.problems,
                         ) from exc
-                    pipeline.submit(self._encode_batch(prepared))
+                    pipeline.submit(self._backend.encode_batch(prepared))
             except Exception:
                 # A failure of the stream or of a read here, after the batches before it were
                 # checked: they are written and reported, as they would be one at a time.
@@ -737,11 +575,12 @@ class CaseStore(ABC):
         """Stream every stored record: entities, links, cases, reports, exhibits, each by id.
 
         Unsupported record types are skipped when ``record_types`` is not given. Whether the
-        stream is one consistent snapshot while others write depends on the adapter (see
-        :meth:`_export_many`); the in-memory and SQL adapters give one. A stored record that is
-        not a valid record never stops the export: it is left out, logged as a warning on the
-        ``caseport`` logger and passed to ``on_unreadable``; without ``on_unreadable``, the
-        export raises :class:`UnreadableRecords` naming them after the last readable record.
+        stream is one consistent snapshot while others write depends on the backend: a native
+        export gives one (the in-memory and SQL adapters'), one emulated over ``scan`` does
+        not. A stored record that is not a valid record never stops the export: it is left
+        out, logged as a warning on the ``caseport`` logger and passed to ``on_unreadable``;
+        without ``on_unreadable``, the export raises :class:`UnreadableRecords` naming them
+        after the last readable record.
 
         Raises:
             ValidationFailed: an unknown record type is asked for.
@@ -767,7 +606,11 @@ class CaseStore(ABC):
                 self._require(capability)
             chosen.append(record_type)
         left_out: list[tuple[str, str]] = []
-        for item in self._export_many(chosen):
+        if self.capabilities()[Capability.BULK_EXPORT] is Support.NATIVE:
+            items = self._backend.export_many(chosen)
+        else:
+            items = scan_emulation.export_over_scan(self._backend, chosen)
+        for item in items:
             if isinstance(item, UnreadableRecord):
                 _log.warning(
                     "export left out the stored %s %r: %s",
@@ -787,7 +630,7 @@ class CaseStore(ABC):
     # ------------------------------------------------------------------ lifecycle
 
     def asynchronous(self) -> AsyncCaseStore:
-        """An asyncio view of this store (a worker thread unless the adapter overrides it)."""
+        """An asyncio view of this store: each call runs on a worker thread."""
         return AsyncCaseStore(self)
 
     def __enter__(self) -> Self:
@@ -808,9 +651,51 @@ class CaseStore(ABC):
 
     def _expander(self, link_types: frozenset[str] | None) -> emulation.Expander:
         def expand(entity_id: str, direction: Direction) -> list[Hop]:
-            return self._expand(entity_id, link_types, direction, None)
+            return self._expand(ExpandRequest(entity_id, link_types, direction, None))
 
         return expand
+
+    def _expand(self, request: ExpandRequest) -> list[Hop]:
+        if self.capabilities()[Capability.GRAPH_EXPAND] is Support.NATIVE:
+            return self._backend.expand(request)
+        return scan_emulation.expand_over_scan(self._backend, request)
+
+    def _search(
+        self,
+        condition: Filter | None,
+        order_by: tuple[OrderKey, ...],
+        after: SortPosition | None,
+        limit: int,
+    ) -> list[Entity]:
+        plan, read = self._planned(condition, order_by)
+        return planning.run_search(read, plan, order_by, after, limit)
+
+    def _planned(
+        self, condition: Filter | None, order_by: tuple[OrderKey, ...]
+    ) -> tuple[SearchPlan, planning.Reader]:
+        """The plan of a search and the reader it pages through: the backend's or ``scan``."""
+        declared = self.capabilities()
+        if any(declared[c] in _BACKEND_DOES for c in SEARCH_CAPABILITIES):
+            return self._backend.plan_search(condition, order_by), self._backend.search
+        plan = SearchPlan(
+            pushed=None,
+            residual=condition,
+            ordered=not order_by,
+            note=planning.EVERYTHING_IN_LAYER,
+        )
+
+        def read(request: SearchRequest) -> list[Entity]:
+            return scan_emulation.read_entities(self._backend, request)
+
+        return plan, read
+
+    def plan_search(self, query: SearchQuery) -> SearchPlan:
+        """How this store runs ``query``: what the backend does and what the layer does.
+
+        For reports and tests of declarations; :meth:`search` plans the same way.
+        """
+        query = admission.admitted_query(query)
+        return self._planned(query.filter, query.order_by)[0]
 
     def _checked_record(self, record: R) -> R:
         return admission.admitted_record(record)
@@ -828,14 +713,14 @@ class CaseStore(ABC):
         wanted = {end for link in links for end in (link.source_id, link.target_id)} - known
         if not wanted:
             return
-        found = self._fetch(RecordType.ENTITY, sorted(wanted))
+        found = self._backend.existing_ids(RecordType.ENTITY, sorted(wanted))
         for link in links:
             for end in (link.source_id, link.target_id):
                 if end not in known and end not in found:
                     raise NotFound(RecordType.ENTITY.value, end)
 
     def _prepare_batch(self, batch: list[Record], pipeline: WritePipeline) -> list[Record]:
-        """The batch checked, deduplicated and stamped, ready for :meth:`_encode_batch`.
+        """The batch checked, deduplicated and stamped, ready for the backend's ``encode_batch``.
 
         Earlier batches may still be being written by ``pipeline``: a record whose stored
         ``created_at`` must be read waits for them, while links may count on their entities.
@@ -873,7 +758,7 @@ class CaseStore(ABC):
             if record.created_at is None:
                 unstamped.setdefault(record_type, []).append(record_id)
         for record_type, ids in unstamped.items():
-            for record_id, stored in self._fetch(record_type, ids).items():
+            for record_id, stored in self._backend.fetch(record_type, ids).items():
                 if isinstance(stored, UnreadableRecord):
                     continue  # its creation time is lost with it: the repair is stamped now
                 key = (record_type, record_id)
@@ -961,6 +846,10 @@ class AsyncCaseStore:
         """See :meth:`CaseStore.capabilities` (a declaration: no I/O, so not awaited)."""
         return self._store.capabilities()
 
+    def capability_notes(self) -> Mapping[Capability, str]:
+        """See :meth:`CaseStore.capability_notes`."""
+        return self._store.capability_notes()
+
     def supports(self, capability: Capability) -> bool:
         """See :meth:`CaseStore.supports`."""
         return self._store.supports(capability)
@@ -1006,27 +895,99 @@ class AsyncCaseStore:
             lambda: self._store.list_records(record_type, page_size=page_size, cursor=cursor)
         )
 
-    async def expand(self, entity_id: str, **options: Any) -> list[Hop]:
+    async def expand(
+        self,
+        entity_id: str,
+        *,
+        link_types: Iterable[str] | None = None,
+        direction: Direction = "both",
+        neighbour_kinds: Iterable[EntityKind] | None = None,
+    ) -> list[Hop]:
         """See :meth:`CaseStore.expand`."""
-        return await asyncio.to_thread(lambda: self._store.expand(entity_id, **options))
-
-    async def neighbourhood(self, entity_id: str, **options: Any) -> Subgraph:
-        """See :meth:`CaseStore.neighbourhood`."""
-        return await asyncio.to_thread(lambda: self._store.neighbourhood(entity_id, **options))
-
-    async def shortest_paths(self, source_id: str, target_id: str, **options: Any) -> list[Path]:
-        """See :meth:`CaseStore.shortest_paths`."""
         return await asyncio.to_thread(
-            lambda: self._store.shortest_paths(source_id, target_id, **options)
+            lambda: self._store.expand(
+                entity_id,
+                link_types=link_types,
+                direction=direction,
+                neighbour_kinds=neighbour_kinds,
+            )
         )
 
-    async def timeline(self, **options: Any) -> list[TimelineEntry]:
-        """See :meth:`CaseStore.timeline`."""
-        return await asyncio.to_thread(lambda: self._store.timeline(**options))
+    async def neighbourhood(
+        self,
+        entity_id: str,
+        *,
+        depth: int = 1,
+        link_types: Iterable[str] | None = None,
+        direction: Direction = "both",
+        neighbour_kinds: Iterable[EntityKind] | None = None,
+        max_entities: int = 10_000,
+    ) -> Subgraph:
+        """See :meth:`CaseStore.neighbourhood`."""
+        return await asyncio.to_thread(
+            lambda: self._store.neighbourhood(
+                entity_id,
+                depth=depth,
+                link_types=link_types,
+                direction=direction,
+                neighbour_kinds=neighbour_kinds,
+                max_entities=max_entities,
+            )
+        )
 
-    async def upsert_many(self, records: Iterable[Record], **options: Any) -> BulkReport:
-        """See :meth:`CaseStore.upsert_many` (the iterable is consumed on the worker thread)."""
-        return await asyncio.to_thread(lambda: self._store.upsert_many(records, **options))
+    async def shortest_paths(
+        self,
+        source_id: str,
+        target_id: str,
+        *,
+        max_depth: int = 6,
+        link_types: Iterable[str] | None = None,
+        direction: Direction = "both",
+        via_kinds: Iterable[EntityKind] | None = None,
+        max_paths: int = 100,
+    ) -> list[Path]:
+        """See :meth:`CaseStore.shortest_paths`."""
+        return await asyncio.to_thread(
+            lambda: self._store.shortest_paths(
+                source_id,
+                target_id,
+                max_depth=max_depth,
+                link_types=link_types,
+                direction=direction,
+                via_kinds=via_kinds,
+                max_paths=max_paths,
+            )
+        )
+
+    async def timeline(
+        self,
+        *,
+        entity_ids: Iterable[str] = (),
+        case_id: str | None = None,
+        start: datetime | None = None,
+        end: datetime | None = None,
+    ) -> list[TimelineEntry]:
+        """See :meth:`CaseStore.timeline`."""
+        return await asyncio.to_thread(
+            lambda: self._store.timeline(
+                entity_ids=entity_ids, case_id=case_id, start=start, end=end
+            )
+        )
+
+    async def upsert_many(
+        self,
+        records: Iterable[Record],
+        *,
+        batch_size: int = 1_000,
+        on_batch: Callable[[BulkReport], None] | None = None,
+    ) -> BulkReport:
+        """See :meth:`CaseStore.upsert_many` (the iterable is consumed on the worker thread).
+
+        ``on_batch`` is called on the worker thread.
+        """
+        return await asyncio.to_thread(
+            lambda: self._store.upsert_many(records, batch_size=batch_size, on_batch=on_batch)
+        )
 
     async def export(
         self,

@@ -1,11 +1,11 @@
-"""The Foundry adapter: a :class:`~contracts.store.CaseStore` over the Ontology API v2.
+"""The Foundry adapter: :class:`FoundryBackend` over the Ontology API v2, and its store.
 
 Reads go through object search, ``loadObjects`` object sets and linked objects; writes through
-actions. Every read is decoded from the canonical JSON each object carries and, where the
-mapping or Foundry's grammar cannot express a filter or an order exactly, finished in Python
-with the reference semantics of :mod:`contracts.evaluation`, so results are the same as the
-in-memory reference's. Neighbourhoods, shortest paths and timelines are composed by the layer
-from ``expand`` (declared emulated).
+actions. Every read is decoded from the canonical JSON each object carries. Where the mapping
+or Foundry's grammar cannot express a filter or an order exactly, the search plan
+(:meth:`FoundryBackend.plan_search`) leaves the exact filter or the ordering to the layer, which
+applies them with the reference semantics (declared partial). Neighbourhoods, shortest paths
+and timelines are composed by the layer from ``expand`` (declared emulated).
 
 Writes are safe to repeat. Ids are chosen by the client, so a create sent twice finds the
 first object (``ObjectAlreadyExists``) and compares it; an update carries the expected
@@ -22,6 +22,8 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
+from typing_extensions import override
+
 from adapters.foundry.client import MAX_BATCH_REQUESTS, FoundryClient
 from adapters.foundry.codec import (
     action_parameters,
@@ -34,9 +36,11 @@ from adapters.foundry.errors import FoundryApiError, WriteOutcomeUnknown
 from adapters.foundry.export import partitioned_export
 from adapters.foundry.mapping import FoundryMapping, RecordLayout
 from adapters.foundry.paging import Pages
-from adapters.foundry.where import compile_search, order_by
+from adapters.foundry.where import compile_search
+from adapters.foundry.where import order_by as _order_by
 from contracts.admission import is_record_id
-from contracts.capabilities import EMULATABLE, Capability, Support, declare
+from contracts.backend import StoreBackend
+from contracts.capabilities import Capability, Support, declare
 from contracts.errors import (
     AlreadyExists,
     BackendError,
@@ -48,23 +52,35 @@ from contracts.errors import (
     UpstreamContractError,
     ValidationFailed,
 )
-from contracts.evaluation import compare_positions, matches, sort_entities, sort_position
+from contracts.evaluation import compare_positions, sort_position
 from contracts.models.common import Record, RecordType
-from contracts.models.entities import Entity, EntityKind
+from contracts.models.entities import Entity
 from contracts.models.links import Link
-from contracts.paging import SortPosition
 from contracts.query import Filter, OrderKey
-from contracts.results import AdapterInfo, BulkReport, Direction, Hop, UnreadableRecord
+from contracts.requests import ExpandRequest, SearchPlan, SearchRequest
+from contracts.results import AdapterInfo, BulkReport, Hop, UnreadableRecord
 from contracts.store import CaseStore
 
 if TYPE_CHECKING:
     from contracts.conformance.stores import WriteFaults
 
-__all__ = ["FoundryCaseStore", "Scan", "StoreOptions"]
+__all__ = ["FoundryBackend", "FoundryCaseStore", "Scan", "StoreOptions"]
 
 T = TypeVar("T")
 _VERSION: Final = "0.1.0"
 _MAX_PAGE: Final = 1_000
+_LAYER_WALKS: Final = frozenset(
+    {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
+)
+_SEARCH: Final = frozenset(
+    {Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER}
+)
+_WIDENED: Final = (
+    "Foundry evaluates a where-clause widened where the languages differ (fields or properties "
+    "the mapping does not type, timestamps rounded to milliseconds, ranges and prefixes on "
+    "multi-valued fields, nesting beyond max_where_depth); the layer then applies the exact "
+    "filter to what comes back"
+)
 _RECORD_CAPABILITY: Final = {
     RecordType.CASE: Capability.CASES,
     RecordType.INTELLIGENCE_REPORT: Capability.INTELLIGENCE_REPORTS,
@@ -138,8 +154,8 @@ class Scan:
             yield decode_object(self._layout, obj)
 
 
-class FoundryCaseStore(CaseStore):
-    """A case store kept in a Palantir Foundry ontology.
+class FoundryBackend(StoreBackend):
+    """A backend kept in a Palantir Foundry ontology.
 
     Args:
         client: the HTTP client for the ontology.
@@ -152,10 +168,27 @@ class FoundryCaseStore(CaseStore):
 
     CAPABILITIES = declare(
         **{
-            capability.name: Support.EMULATED if capability in EMULATABLE else Support.NATIVE
+            capability.name: (
+                Support.EMULATED
+                if capability in _LAYER_WALKS
+                else Support.PARTIAL
+                if capability in _SEARCH
+                else Support.NATIVE
+            )
             for capability in Capability
         }
     )
+    NOTES: ClassVar[Mapping[Capability, str]] = {
+        Capability.SEARCH_FILTER: _WIDENED,
+        Capability.SEARCH_TEXT: (
+            "terms match exactly in Foundry; the layer checks them again when they share a "
+            "query with a widened condition"
+        ),
+        Capability.SEARCH_ORDER: (
+            "Foundry orders by the fields the mapping types; by any other field the layer "
+            "sorts the matches, up to max_client_sort of them"
+        ),
+    }
 
     KNOWN_DEVIATIONS: ClassVar[Mapping[str, str]] = {
         "BULK-003": (
@@ -189,11 +222,13 @@ class FoundryCaseStore(CaseStore):
                 declared[capability] = Support.UNSUPPORTED
         self._capabilities: Mapping[Capability, Support] = declared
 
+    @override
     def capabilities(self) -> Mapping[Capability, Support]:
         """The declared capabilities, less the record types the mapping leaves out."""
         return self._capabilities
 
     @property
+    @override
     def info(self) -> AdapterInfo:
         """Name, version and backend: the host and ontology, and what the layer emulates."""
         return AdapterInfo(
@@ -201,12 +236,12 @@ class FoundryCaseStore(CaseStore):
             version=_VERSION,
             backend=(
                 f"Palantir Foundry Ontology API v2, ontology {self.client.ontology!r} at "
-                f"{self.client.origin}, mapping {self.mapping.source}; neighbourhood, "
-                "shortest paths and timeline emulated from expand"
+                f"{self.client.origin}, mapping {self.mapping.source}"
             ),
             kind="remote",
         )
 
+    @override
     def write_faults(self) -> WriteFaults | None:
         """The fault point given at construction, for conformance testing only.
 
@@ -215,6 +250,7 @@ class FoundryCaseStore(CaseStore):
         """
         return self._write_faults
 
+    @override
     def close(self) -> None:
         """Close the HTTP connections and worker threads; later calls raise ConfigurationError."""
         self.client.close()
@@ -285,7 +321,8 @@ class FoundryCaseStore(CaseStore):
 
     # ------------------------------------------------------------------ reads
 
-    def _fetch(
+    @override
+    def fetch(
         self, record_type: RecordType, ids: Sequence[str]
     ) -> dict[str, Record | UnreadableRecord]:
         layout = self._layout(record_type)
@@ -314,7 +351,8 @@ class FoundryCaseStore(CaseStore):
                     found[_id_of(record)] = record
         return found
 
-    def _scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
+    @override
+    def scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
         layout = self._layout(record_type)
         body = self._page_body(layout, min(limit, self.options.page_size))
         body["orderBy"] = {"fields": [{"field": layout.primary_key, "direction": "asc"}]}
@@ -333,78 +371,75 @@ class FoundryCaseStore(CaseStore):
                 break
         return rows
 
-    def _search(
-        self,
-        condition: Filter | None,
-        order_by_keys: tuple[OrderKey, ...],
-        after: SortPosition | None,
-        limit: int,
-    ) -> list[Entity]:
+    @override
+    def plan_search(self, condition: Filter | None, order_by: tuple[OrderKey, ...]) -> SearchPlan:
         layout = self.mapping.entity
-        keys = order_by(layout, order_by_keys)
+        keys = _order_by(layout, order_by)
+        compiled = compile_search(condition, layout, max_depth=self.options.max_where_depth)
+        exact = compiled.exact or compiled.nothing
+        notes = [] if exact else [_WIDENED]
+        if keys is None:
+            notes.append(self.NOTES[Capability.SEARCH_ORDER])
+        return SearchPlan(
+            pushed=condition,
+            residual=None if exact else condition,
+            ordered=keys is not None,
+            sort_limit=self.options.max_client_sort,
+            note="; ".join(notes),
+        )
+
+    @override
+    def search(self, request: SearchRequest) -> list[Entity]:
+        layout = self.mapping.entity
+        keys = _order_by(layout, request.order_by)
+        if keys is None:
+            raise ValidationFailed("the Foundry mapping cannot order by these fields")
         compiled = compile_search(
-            condition,
+            request.condition,
             layout,
             keys=keys,
-            after=after,
+            after=request.after,
             max_depth=self.options.max_where_depth,
         )
         if compiled.nothing:
             return []
-        server_order = keys is not None
-        page_size = min(limit, self.options.page_size) if compiled.exact else _MAX_PAGE
-        body = self._page_body(layout, page_size if server_order else _MAX_PAGE)
+        body = self._page_body(layout, min(request.limit, self.options.page_size))
         if compiled.where is not None:
             body["where"] = compiled.where
         fields = [
             {"field": prop.api_name, "direction": "desc" if key.descending else "asc"}
-            for key, prop in (keys or [])
+            for key, prop in keys
         ]
         if all(field["field"] != layout.primary_key for field in fields):
             fields.append({"field": layout.primary_key, "direction": "asc"})
         body["orderBy"] = {"fields": fields}
         found: list[Entity] = []
-        previous: SortPosition | None = None
-        for record in self._search_pages(layout, body, f"search {layout.object_type}"):
-            entity = record
+        previous = None
+        for entity in self._search_pages(layout, body, f"search {layout.object_type}"):
             assert isinstance(entity, Entity)
-            position = sort_position(entity, order_by_keys)
-            if server_order:
-                if (
-                    previous is not None
-                    and compare_positions(previous, position, order_by_keys) >= 0
-                ):
-                    raise UpstreamContractError(
-                        f"search {layout.object_type}: Foundry's order disagrees with the "
-                        f"contract's at {entity.id!r} (check how the sort properties are typed)"
-                    )
-                previous = position
-            if not matches(entity, condition):
-                continue
-            if after is not None and compare_positions(position, after, order_by_keys) <= 0:
+            position = sort_position(entity, request.order_by)
+            if (
+                previous is not None
+                and compare_positions(previous, position, request.order_by) >= 0
+            ):
+                raise UpstreamContractError(
+                    f"search {layout.object_type}: Foundry's order disagrees with the "
+                    f"contract's at {entity.id!r} (check how the sort properties are typed)"
+                )
+            previous = position
+            # A widened keyset clause may bring back the position itself or ones before it.
+            after = request.after
+            if after is not None and compare_positions(position, after, request.order_by) <= 0:
                 continue
             found.append(entity)
-            if server_order and len(found) >= limit:
+            if len(found) >= request.limit:
                 break
-            if not server_order and len(found) > self.options.max_client_sort:
-                names = ", ".join(key.field for key in order_by_keys)
-                raise ValidationFailed(
-                    f"sorting by {names} happens in Python because the Foundry mapping has "
-                    f"no property for it, and more than {self.options.max_client_sort} "
-                    "entities match; narrow the filter or map the field"
-                )
-        if server_order:
-            return found
-        ordered = sort_entities(found, order_by_keys)
-        return ordered[:limit]
+        return found
 
-    def _expand(
-        self,
-        entity_id: str,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        neighbour_kinds: frozenset[EntityKind] | None,
-    ) -> list[Hop]:
+    @override
+    def expand(self, request: ExpandRequest) -> list[Hop]:
+        entity_id, link_types = request.entity_id, request.link_types
+        direction, neighbour_kinds = request.direction, request.neighbour_kinds
         entity_layout = self.mapping.entity
         link_layout = self.mapping.link
         sides = [(link_layout.from_source, True), (link_layout.from_target, False)]
@@ -451,7 +486,7 @@ class FoundryCaseStore(CaseStore):
         others = sorted(
             {link.target_id if outgoing else link.source_id for link, outgoing in chosen.values()}
         )
-        neighbours = self._fetch(RecordType.ENTITY, others) if others else {}
+        neighbours = self.fetch(RecordType.ENTITY, others) if others else {}
         hops = []
         for link_id in sorted(chosen):
             link, outgoing = chosen[link_id]
@@ -466,6 +501,13 @@ class FoundryCaseStore(CaseStore):
                 continue
             hops.append(Hop(link=link, neighbour=neighbour, direction="out" if outgoing else "in"))
         return hops
+
+    @override
+    def export_many(
+        self, record_types: Sequence[RecordType]
+    ) -> Iterator[Record | UnreadableRecord]:
+        for record_type in record_types:
+            yield from self._export(record_type)
 
     def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
         layout = self._layout(record_type)
@@ -483,7 +525,7 @@ class FoundryCaseStore(CaseStore):
             total,
         )
 
-    def scan(self, record_type: RecordType, *, resume_from: str | None = None) -> Scan:
+    def resumable_scan(self, record_type: RecordType, *, resume_from: str | None = None) -> Scan:
         """A resumable full scan of one record type in id order, on a Foundry snapshot.
 
         Iterate the result for the records; if the scan stops (an outage, a restart), pass its
@@ -491,7 +533,6 @@ class FoundryCaseStore(CaseStore):
         Page tokens are short-lived: an expired one raises
         :class:`~contracts.errors.InvalidCursor` and the scan must start again.
         """
-        self._require_record_type(record_type)
         layout = self._layout(record_type)
         body = self._page_body(layout, self.options.export_page_size)
         body["snapshot"] = True
@@ -556,7 +597,8 @@ class FoundryCaseStore(CaseStore):
 
     # ------------------------------------------------------------------ writes
 
-    def _insert(self, record: Record) -> Record | None:
+    @override
+    def insert(self, record: Record) -> Record | None:
         layout = self._layout(record.RECORD_TYPE)
         action = layout.actions.create
         params = action_parameters(layout, record)
@@ -583,7 +625,8 @@ class FoundryCaseStore(CaseStore):
         assert unknown is not None
         raise unknown
 
-    def _replace(self, record: Record, expected_version: int) -> None:
+    @override
+    def replace(self, record: Record, expected_version: int) -> None:
         layout = self._layout(record.RECORD_TYPE)
         action = layout.actions.update
         params = action_parameters(layout, record)
@@ -620,7 +663,8 @@ class FoundryCaseStore(CaseStore):
         assert unknown is not None
         raise unknown
 
-    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
+    @override
+    def write_batch(self, records: Sequence[Record]) -> BulkReport:
         created = updated = unchanged = 0
         plan: list[tuple[RecordLayout, list[tuple[Record, _Before]]]] = []
         for record_type in RecordType:
@@ -628,7 +672,7 @@ class FoundryCaseStore(CaseStore):
             if not group:
                 continue
             layout = self._layout(record_type)
-            stored = self._fetch(record_type, [record.id for record in group])
+            stored = self.fetch(record_type, [record.id for record in group])
             changes: list[tuple[Record, _Before]] = []
             for record in group:
                 before = stored.get(record.id)
@@ -681,7 +725,7 @@ class FoundryCaseStore(CaseStore):
                 return
             except WriteOutcomeUnknown as exc:
                 unknown = exc
-                stored = self._fetch(layout.record_type, [record.id for record in records])
+                stored = self.fetch(layout.record_type, [record.id for record in records])
                 if all(stored.get(record.id) == record for record in records):
                     return
         assert unknown is not None
@@ -716,6 +760,45 @@ class FoundryCaseStore(CaseStore):
                 f"a bulk batch failed ({failure}) and undoing its first chunks failed too "
                 f"({exc}); the batch is partly written"
             ) from exc
+
+
+class FoundryCaseStore(CaseStore):
+    """The store over a new :class:`FoundryBackend` (see there for the arguments)."""
+
+    def __init__(
+        self,
+        client: FoundryClient,
+        mapping: FoundryMapping,
+        options: StoreOptions | None = None,
+        *,
+        write_faults: WriteFaults | None = None,
+    ) -> None:
+        self._foundry = FoundryBackend(client, mapping, options, write_faults=write_faults)
+        super().__init__(self._foundry)
+
+    @property
+    def client(self) -> FoundryClient:
+        """The HTTP client for the ontology."""
+        return self._foundry.client
+
+    @property
+    def mapping(self) -> FoundryMapping:
+        """Where each record type lives in the ontology."""
+        return self._foundry.mapping
+
+    @property
+    def options(self) -> StoreOptions:
+        """Paging, batching and concurrency settings."""
+        return self._foundry.options
+
+    def scan(self, record_type: RecordType, *, resume_from: str | None = None) -> Scan:
+        """See :meth:`FoundryBackend.resumable_scan`.
+
+        Raises:
+            NotSupported: the mapping leaves ``record_type`` out.
+        """
+        self._require_record_type(record_type)
+        return self._foundry.resumable_scan(record_type, resume_from=resume_from)
 
 
 _Before = Record | UnreadableRecord | None

@@ -1,4 +1,4 @@
-"""The in-house store: :class:`SqlCaseStore` over SQLite or PostgreSQL.
+"""The in-house store: :class:`SqlBackend` over SQLite or PostgreSQL, and :class:`SqlCaseStore`.
 
 Records are kept whole as JSON (:func:`adapters.sql.codec.encode_body`), beside the columns
 that index them (see :mod:`adapters.sql.schema`). Every capability is native: filters, ordering
@@ -10,8 +10,9 @@ upserts in one transaction per batch (:mod:`adapters.sql.writes`) and streaming 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from datetime import datetime
 from typing import Final
+
+from typing_extensions import override
 
 from adapters._connect import split_url
 from adapters._options import OptionReader
@@ -25,17 +26,21 @@ from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
 from adapters.sql.writes import EncodedBatch, insert_record, replace_record, write_batch
 from contracts.admission import is_record_id
+from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
-from contracts.errors import ConfigurationError, NotFound, Unavailable
+from contracts.errors import ConfigurationError, Unavailable
 from contracts.models.common import Record, RecordType
-from contracts.models.entities import Entity, EntityKind
-from contracts.models.links import Link
-from contracts.paging import SortPosition
-from contracts.query import Filter, OrderKey
+from contracts.models.entities import Entity
+from contracts.requests import (
+    ExpandRequest,
+    NeighbourhoodRequest,
+    PathsRequest,
+    SearchRequest,
+    TimelineRequest,
+)
 from contracts.results import (
     AdapterInfo,
     BulkReport,
-    Direction,
     Hop,
     Path,
     Subgraph,
@@ -44,7 +49,7 @@ from contracts.results import (
 )
 from contracts.store import CaseStore
 
-__all__ = ["SqlCaseStore", "from_url"]
+__all__ = ["SqlBackend", "SqlCaseStore", "from_url"]
 
 _VERSION: Final = "0.1.0"
 _TABLES: Final = {RecordType.ENTITY: "entities", RecordType.LINK: "links"}
@@ -58,8 +63,8 @@ def _source(record_type: RecordType) -> tuple[str, str, tuple[str, ...]]:
     return "documents", "record_type = ?", (record_type.value,)
 
 
-class SqlCaseStore(CaseStore):
-    """A store in a SQLite file or a PostgreSQL schema; safe to share between threads.
+class SqlBackend(StoreBackend):
+    """A backend in a SQLite file or a PostgreSQL schema; safe to share between threads.
 
     Args:
         engine: the connections to use; the store closes it. Its ``mode`` decides what opening
@@ -79,7 +84,7 @@ class SqlCaseStore(CaseStore):
 
     def __init__(self, engine: Engine, *, upgrade: bool = True) -> None:
         self._engine = engine
-        self._overlaps_writes = engine.overlaps_writes
+        self.overlaps_writes = engine.overlaps_writes
         try:
             current = schema_status(engine).current
             if current == 0 and engine.mode is not OpenMode.CREATE:
@@ -110,10 +115,10 @@ class SqlCaseStore(CaseStore):
             engine.close()
             raise
 
-    @classmethod
-    def open(cls, url: str, options: Mapping[str, str] | None = None) -> SqlCaseStore:
-        """Open the store at a ``sqlite:`` or ``postgresql:`` URL (see :func:`from_url`)."""
-        return from_url(url, options or {})
+    @property
+    def engine(self) -> Engine:
+        """The connections this backend uses (for upkeep commands and tests)."""
+        return self._engine
 
     @property
     def info(self) -> AdapterInfo:
@@ -124,10 +129,12 @@ class SqlCaseStore(CaseStore):
 
     # ------------------------------------------------------------------ primitives
 
-    def _insert(self, record: Record) -> Record | None:
+    @override
+    def insert(self, record: Record) -> Record | None:
         return self._engine.run(lambda session: insert_record(session, record), write=True)
 
-    def _fetch(
+    @override
+    def fetch(
         self, record_type: RecordType, ids: Sequence[str]
     ) -> dict[str, Record | UnreadableRecord]:
         wanted = [key for key in ids if is_record_id(key)]
@@ -145,12 +152,14 @@ class SqlCaseStore(CaseStore):
 
         return self._engine.run(read, write=False)
 
-    def _replace(self, record: Record, expected_version: int) -> None:
+    @override
+    def replace(self, record: Record, expected_version: int) -> None:
         self._engine.run(
             lambda session: replace_record(session, record, expected_version), write=True
         )
 
-    def _scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
+    @override
+    def scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
         table, scope, params = _source(record_type)
         after = "" if after_id is None else " AND id > ?"
         statement = f"SELECT body FROM {table} WHERE {scope}{after} ORDER BY id LIMIT ?"
@@ -158,45 +167,41 @@ class SqlCaseStore(CaseStore):
         rows = self._engine.run(lambda session: session.rows(statement, values), write=False)
         return [decode(record_type, str(body)) for (body,) in rows]
 
-    def _search(
-        self,
-        condition: Filter | None,
-        order_by: tuple[OrderKey, ...],
-        after: SortPosition | None,
-        limit: int,
-    ) -> list[Entity]:
+    @override
+    def search(self, request: SearchRequest) -> list[Entity]:
         def read(session: Session) -> list[Entity]:
-            statement = search_statement(condition, order_by, after, limit, session.dialect)
+            statement = search_statement(
+                request.condition, request.order_by, request.after, request.limit, session.dialect
+            )
             return [decode_entity(str(body)) for (body,) in session.rows(statement)]
 
         return self._engine.run(read, write=False)
 
-    def _expand(
-        self,
-        entity_id: str,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        neighbour_kinds: frozenset[EntityKind] | None,
-    ) -> list[Hop]:
+    @override
+    def expand(self, request: ExpandRequest) -> list[Hop]:
         return self._engine.run(
             lambda session: graph.expand(
-                session, entity_id, link_types, direction, neighbour_kinds
+                session,
+                request.entity_id,
+                request.link_types,
+                request.direction,
+                request.neighbour_kinds,
             ),
             write=False,
         )
 
-    def _encode_batch(self, records: list[Record]) -> Sequence[Record]:
+    @override
+    def encode_batch(self, records: list[Record]) -> Sequence[Record]:
         return EncodedBatch(self._engine.dialect, records)
 
-    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
+    @override
+    def write_batch(self, records: Sequence[Record]) -> BulkReport:
         report = self._engine.run(lambda session: write_batch(session, records), write=True)
         self._engine.wrote(report.created + report.updated)
         return report
 
-    def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
-        return self._export_many([record_type])
-
-    def _export_many(
+    @override
+    def export_many(
         self, record_types: Sequence[RecordType]
     ) -> Iterator[Record | UnreadableRecord]:
         """Stream the records of ``record_types`` in that order from one snapshot."""
@@ -208,67 +213,64 @@ class SqlCaseStore(CaseStore):
         for index, (key, body) in self._engine.stream(statements):
             yield read_body(record_types[index], str(key), str(body))
 
-    def _check_endpoints(self, links: Sequence[Link], known: set[str]) -> None:
-        """As the base class, but reads only whether the endpoints exist, not the entities."""
-        wanted = {end for link in links for end in (link.source_id, link.target_id)} - known
+    @override
+    def existing_ids(self, record_type: RecordType, ids: Sequence[str]) -> set[str]:
+        """Which of ``ids`` are stored, reading the ids only, not the records."""
+        wanted = [key for key in ids if is_record_id(key)]
         if not wanted:
-            return
+            return set()
 
         def read(session: Session) -> set[str]:
-            test = session.dialect.in_list("id", sorted(wanted))
-            return {
-                str(row[0])
-                for row in session.rows(f"SELECT id FROM entities WHERE {test.sql}", test.params)
-            }
+            table, scope, params = _source(record_type)
+            test = session.dialect.in_list("id", wanted)
+            statement = f"SELECT id FROM {table} WHERE {scope} AND {test.sql}"
+            return {str(row[0]) for row in session.rows(statement, (*params, *test.params))}
 
-        found = self._engine.run(read, write=False)
-        for link in links:
-            for end in (link.source_id, link.target_id):
-                if end not in known and end not in found:
-                    raise NotFound(RecordType.ENTITY.value, end)
+        return self._engine.run(read, write=False)
 
     # ------------------------------------------------------------------ native operations
 
-    def _native_neighbourhood(
-        self,
-        root: Entity,
-        depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        kinds: frozenset[EntityKind] | None,
-        max_entities: int,
-    ) -> Subgraph:
+    @override
+    def neighbourhood(self, request: NeighbourhoodRequest) -> Subgraph:
         return self._engine.run(
             lambda session: graph.neighbourhood(
-                session, root, depth, link_types, direction, kinds, max_entities
+                session,
+                request.root,
+                request.depth,
+                request.link_types,
+                request.direction,
+                request.kinds,
+                request.max_entities,
             ),
             write=False,
         )
 
-    def _native_shortest_paths(
-        self,
-        source: Entity,
-        target: Entity,
-        max_depth: int,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        via_kinds: frozenset[EntityKind] | None,
-        max_paths: int,
-    ) -> list[Path]:
+    @override
+    def shortest_paths(self, request: PathsRequest) -> list[Path]:
         return self._engine.run(
             lambda session: graph.shortest_paths(
-                session, source, target, max_depth, link_types, direction, via_kinds, max_paths
+                session,
+                request.source,
+                request.target,
+                request.max_depth,
+                request.link_types,
+                request.direction,
+                request.via_kinds,
+                request.max_paths,
             ),
             write=False,
         )
 
-    def _native_timeline(
-        self, targets: list[Entity], start: datetime | None, end: datetime | None
-    ) -> list[TimelineEntry]:
+    @override
+    def timeline(self, request: TimelineRequest) -> list[TimelineEntry]:
         return self._engine.run(
-            lambda session: graph.timeline(session, targets, start, end), write=False
+            lambda session: graph.timeline(
+                session, list(request.targets), request.start, request.end
+            ),
+            write=False,
         )
 
+    @override
     def write_faults(self) -> WriteFaultPoint:
         """The engine's write fault point, for conformance testing only (unarmed, it does nothing).
 
@@ -277,9 +279,28 @@ class SqlCaseStore(CaseStore):
         """
         return self._engine.write_faults
 
+    @override
     def close(self) -> None:
         """Close every connection; calling it twice is harmless."""
         self._engine.close()
+
+
+class SqlCaseStore(CaseStore):
+    """The store over a new :class:`SqlBackend` (see there for the arguments and errors)."""
+
+    def __init__(self, engine: Engine, *, upgrade: bool = True) -> None:
+        self._sql = SqlBackend(engine, upgrade=upgrade)
+        super().__init__(self._sql)
+
+    @classmethod
+    def open(cls, url: str, options: Mapping[str, str] | None = None) -> SqlCaseStore:
+        """Open the store at a ``sqlite:`` or ``postgresql:`` URL (see :func:`from_url`)."""
+        return from_url(url, options or {})
+
+    @property
+    def engine(self) -> Engine:
+        """The connections the backend uses (for upkeep commands and tests)."""
+        return self._sql.engine
 
 
 def from_url(url: str, options: Mapping[str, str]) -> SqlCaseStore:

@@ -394,7 +394,7 @@ class _ConformanceSession:
         try:
             self._probe = _Probe(
                 capabilities=dict(probe_store.capabilities()),
-                deviations=dict(probe_store.KNOWN_DEVIATIONS),
+                deviations=dict(probe_store.known_deviations()),
                 info=probe_store.info,
             )
         finally:

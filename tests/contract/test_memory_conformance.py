@@ -48,12 +48,12 @@ def run_kit(report_path: Path, *plugins: str) -> subprocess.CompletedProcess[str
 
 
 def test_the_memory_adapter_is_conformant_with_every_test_run(tmp_path: Path) -> None:
-    """Its own fault point runs the atomicity test: 227 pass, the verdict is conformant."""
+    """Its own fault point runs the atomicity test: 228 pass, the verdict is conformant."""
     report_path = tmp_path / "report.json"
     result = run_kit(report_path)
     output = result.stdout[-8_000:] + result.stderr[-4_000:]
     assert result.returncode == 0, output
-    assert "\n227 passed in " in result.stdout
+    assert "\n228 passed in " in result.stdout
     report = read_report(report_path)
     assert report.verdict == "conformant", output
     assert report.selection.complete

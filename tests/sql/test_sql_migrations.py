@@ -296,7 +296,7 @@ def test_a_second_schema_database_upgrades_to_keep_long_property_text(sql_url: s
 def _log_pages(url: str) -> int:
     """How many pages the store lets the write-ahead log grow to before copying it back."""
     with adapters.sql.from_url(url, {}) as store:
-        engine = store._engine
+        engine = store.engine
         assert isinstance(engine, SqliteEngine)
         with engine._connection() as connection:
             (pages,) = connection.execute("PRAGMA wal_autocheckpoint").fetchone()

@@ -1,82 +1,65 @@
-"""Capabilities: complete declarations, and NotSupported for what is declared unsupported.
+"""Capabilities: complete, truthful declarations, and NotSupported for what is unsupported.
 
-Some tests wrap the store under test in :class:`_Delegating`, a store that keeps its records in
-the wrapped one but declares capabilities of its own, to see what callers meet when a
-capability is unsupported without changing the adapter under test.
+Some tests build a store over :class:`_Delegating`, a backend that keeps its records in the
+backend under test through the five required primitives only and declares capabilities of its
+own: to see what callers meet when a capability is unsupported, and that the layer's emulation
+over those primitives answers as the backend's own hooks do, without changing the adapter.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pytest
 
-from contracts.capabilities import EMULATABLE, Capability, Support, declare
+from contracts.backend import StoreBackend
+from contracts.capabilities import EMULATABLE, PARTIABLE, Capability, Support, declare
 from contracts.conformance.suite import data
 from contracts.errors import NotSupported
+from contracts.evaluation import matches, sort_entities
 from contracts.models.cases import Case
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity, EntityKind
 from contracts.models.exhibits import Exhibit
 from contracts.models.intelligence import IntelligenceReport
-from contracts.paging import SortPosition
-from contracts.query import And, Eq, Filter, Not, OrderKey, SearchQuery, Text
-from contracts.results import AdapterInfo, BulkReport, Direction, Hop, Path, UnreadableRecord
+from contracts.query import And, Eq, Filter, In, Not, Or, OrderKey, Prefix, Range, SearchQuery, Text
+from contracts.results import AdapterInfo, BulkReport, Path, UnreadableRecord
 from contracts.store import CaseStore
 
 
-class _Delegating(CaseStore):
-    """Keeps records in ``inner``; subclasses declare the capabilities."""
+class _Delegating(StoreBackend):
+    """Keeps records in ``inner`` through the required primitives; subclasses declare."""
 
-    def __init__(self, inner: CaseStore) -> None:
+    def __init__(self, inner: StoreBackend) -> None:
         self._inner = inner
 
     @property
     def info(self) -> AdapterInfo:
         return self._inner.info
 
-    def _insert(self, record: Record) -> Record | None:
-        return self._inner._insert(record)
+    def insert(self, record: Record) -> Record | None:
+        return self._inner.insert(record)
 
-    def _fetch(
+    def fetch(
         self, record_type: RecordType, ids: Sequence[str]
     ) -> Mapping[str, Record | UnreadableRecord]:
-        return self._inner._fetch(record_type, ids)
+        return self._inner.fetch(record_type, ids)
 
-    def _replace(self, record: Record, expected_version: int) -> None:
-        self._inner._replace(record, expected_version)
+    def replace(self, record: Record, expected_version: int) -> None:
+        self._inner.replace(record, expected_version)
 
-    def _scan(self, record_type: RecordType, after_id: str | None, limit: int) -> list[Record]:
-        return self._inner._scan(record_type, after_id, limit)
+    def scan(
+        self, record_type: RecordType, after_id: str | None, limit: int
+    ) -> Sequence[Record | UnreadableRecord]:
+        return self._inner.scan(record_type, after_id, limit)
 
-    def _search(
-        self,
-        condition: Filter | None,
-        order_by: tuple[OrderKey, ...],
-        after: SortPosition | None,
-        limit: int,
-    ) -> list[Entity]:
-        return self._inner._search(condition, order_by, after, limit)
-
-    def _expand(
-        self,
-        entity_id: str,
-        link_types: frozenset[str] | None,
-        direction: Direction,
-        neighbour_kinds: frozenset[EntityKind] | None,
-    ) -> list[Hop]:
-        return self._inner._expand(entity_id, link_types, direction, neighbour_kinds)
-
-    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
-        return self._inner._write_batch(records)
-
-    def _export(self, record_type: RecordType) -> Iterator[Record | UnreadableRecord]:
-        return self._inner._export(record_type)
+    def write_batch(self, records: Sequence[Record]) -> BulkReport:
+        return self._inner.write_batch(records)
 
 
 def _restricted(inner: CaseStore, *unsupported: Capability) -> CaseStore:
-    """A view of ``inner`` without ``unsupported``, emulating what can be emulated."""
+    """A store over ``inner``'s backend without ``unsupported``, the layer emulating the rest."""
 
     def how(capability: Capability) -> Support:
         if capability in unsupported or not inner.supports(capability):
@@ -85,7 +68,7 @@ def _restricted(inner: CaseStore, *unsupported: Capability) -> CaseStore:
 
     declaration = declare(**{capability.name: how(capability) for capability in Capability})
     view: type[_Delegating] = type("Restricted", (_Delegating,), {"CAPABILITIES": declaration})
-    return view(inner)
+    return CaseStore(view(inner.backend))
 
 
 def _refused(call: Callable[[], object], capability: Capability, store: CaseStore) -> None:
@@ -98,82 +81,219 @@ def _refused(call: Callable[[], object], capability: Capability, store: CaseStor
     assert capability.value in str(refused.value)
 
 
-@pytest.mark.requirement("CAP-001")
-def test_every_capability_is_declared_and_supports_follows_it(store: CaseStore) -> None:
-    """The declaration covers the closed list; supports() is true unless unsupported."""
+_ALL_NATIVE: Mapping[str, Support] = {capability.name: Support.NATIVE for capability in Capability}
+
+
+@pytest.mark.requirement("CAP-009")
+def test_every_capability_is_declared_at_one_of_four_levels(store: CaseStore) -> None:
+    """The declaration covers the closed list; partial and emulated ones carry a note."""
     declared = store.capabilities()
     assert set(declared) == set(Capability)
     assert all(isinstance(how, Support) for how in declared.values())
-    assert dict(store.capabilities()) == dict(declared)
+    assert {level.value for level in Support} == {"native", "partial", "emulated", "unsupported"}
+    notes = store.capability_notes()
     for capability, how in declared.items():
         assert store.supports(capability) is (how is not Support.UNSUPPORTED)
+        if how in (Support.PARTIAL, Support.EMULATED):
+            assert notes.get(capability, "").strip(), capability
     incomplete = {Capability.CASES: Support.NATIVE}
     with pytest.raises(TypeError, match="does not declare"):
         type("Incomplete", (_Delegating,), {"CAPABILITIES": incomplete})
+    unexplained = {
+        **{c: Support.EMULATED if c in EMULATABLE else Support.NATIVE for c in Capability},
+        Capability.SEARCH_FILTER: Support.PARTIAL,
+    }
+    with pytest.raises(TypeError, match="without a note"):
+        type("Unexplained", (_Delegating,), {"CAPABILITIES": unexplained})
 
 
-@pytest.mark.requirement("CAP-002")
-def test_only_graph_operations_and_timelines_may_be_emulated(store: CaseStore) -> None:
-    """Emulated declarations are limited to neighbourhood, shortest paths and timeline."""
-    emulatable = {
+@pytest.mark.requirement("CAP-010")
+def test_only_search_graph_walks_and_export_may_be_emulated(store: CaseStore) -> None:
+    """Record types and bulk writes are storage: never emulated; only search is partial."""
+    assert {
+        Capability.SEARCH_FILTER,
+        Capability.SEARCH_TEXT,
+        Capability.SEARCH_ORDER,
+        Capability.GRAPH_EXPAND,
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
         Capability.TIMELINE,
-    }
-    assert emulatable == EMULATABLE
-    emulated = {c for c, how in store.capabilities().items() if how is Support.EMULATED}
-    assert emulated <= emulatable
-    everything_native = {capability.name: Support.NATIVE for capability in Capability}
+        Capability.BULK_EXPORT,
+    } == EMULATABLE
+    assert {Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER} == PARTIABLE
+    declared = store.capabilities()
+    assert {c for c, how in declared.items() if how is Support.EMULATED} <= EMULATABLE
+    assert {c for c, how in declared.items() if how is Support.PARTIAL} <= PARTIABLE
     with pytest.raises(ValueError, match="cannot be emulated"):
-        declare(**{**everything_native, "GRAPH_EXPAND": Support.EMULATED})
+        declare(**{**_ALL_NATIVE, "BULK_UPSERT": Support.EMULATED})
+    with pytest.raises(ValueError, match="cannot be partial"):
+        declare(**{**_ALL_NATIVE, "GRAPH_EXPAND": Support.PARTIAL})
+    with pytest.raises(ValueError, match="unsupported"):
+        declare(
+            **{**_ALL_NATIVE, "GRAPH_EXPAND": Support.UNSUPPORTED, "TIMELINE": Support.EMULATED}
+        )
 
 
-@pytest.mark.requirement("CAP-002", "GRAPH-005", "GRAPH-007", "TIME-001")
+@pytest.mark.requirement("CAP-011")
+def test_a_native_declaration_needs_the_backends_own_hook(store: CaseStore) -> None:
+    """Capabilities declared native are the backend's own; the port refuses a bare claim."""
+    hooks = {
+        Capability.GRAPH_EXPAND: "expand",
+        Capability.GRAPH_NEIGHBOURHOOD: "neighbourhood",
+        Capability.GRAPH_SHORTEST_PATHS: "shortest_paths",
+        Capability.TIMELINE: "timeline",
+        Capability.BULK_EXPORT: "export_many",
+        Capability.SEARCH_FILTER: "search",
+        Capability.SEARCH_TEXT: "search",
+        Capability.SEARCH_ORDER: "search",
+    }
+    backend = type(store.backend)
+    for capability, hook in hooks.items():
+        if store.capabilities()[capability] in (Support.NATIVE, Support.PARTIAL):
+            assert getattr(backend, hook) is not getattr(StoreBackend, hook), hook
+        if store.capabilities()[capability] is Support.PARTIAL:
+            assert backend.plan_search is not StoreBackend.plan_search
+    all_native = declare(**_ALL_NATIVE)
+    with pytest.raises(TypeError, match="does not override"):
+        type("NativeWithoutHooks", (_Delegating,), {"CAPABILITIES": all_native})
+    notes = {Capability.SEARCH_ORDER: "sorted by the layer"}
+    partial = {
+        **{c: Support.EMULATED if c in EMULATABLE else Support.NATIVE for c in Capability},
+        Capability.SEARCH_ORDER: Support.PARTIAL,
+    }
+
+    def search(self: StoreBackend, request: object) -> list[Entity]:
+        return []
+
+    attributes = {"CAPABILITIES": partial, "NOTES": notes, "search": search}
+    with pytest.raises(TypeError, match="plan_search"):
+        type("PartialWithoutPlan", (_Delegating,), attributes)
+
+
+def _planned_queries() -> list[SearchQuery]:
+    """Queries touching every operator, text inside and outside of and/or/not, and orders."""
+    filters: list[Filter | None] = [
+        None,
+        Eq("kind", "PERSON"),
+        In("subtype", ("person", "vehicle")),
+        Range(field="version", gte=1),
+        Prefix("label", "Person"),
+        Eq("properties.rank", 3),
+        Text("blue van"),
+        And(Eq("kind", "PERSON"), Text("blue")),
+        Or(Eq("kind", "OBJECT"), Text("van")),
+        Not(Eq("properties.rank", 3)),
+        And(Eq("markings.classification", "OFFICIAL"), Not(Prefix("label", "Object"))),
+    ]
+    orders: list[tuple[OrderKey, ...]] = [
+        (),
+        (OrderKey(field="label"),),
+        (OrderKey(field="kind", descending=True), OrderKey(field="updated_at")),
+    ]
+    return [
+        SearchQuery(filter=condition, order_by=order, page_size=2)
+        for condition in filters
+        for order in orders
+    ]
+
+
+def _planned_rows() -> list[Entity]:
+    return [
+        data.entity("p-1", label="blue van driver", properties={"rank": 3}),
+        data.entity("p-2", label="red car", properties={"rank": 1}),
+        data.entity("p-3", EntityKind.PERSON, label="Person blue"),
+        data.entity("o-1", EntityKind.OBJECT, label="van", properties={"rank": 3}),
+        data.entity("o-2", EntityKind.OBJECT, label="Object blue van"),
+        data.entity("l-1", EntityKind.LOCATION, properties={"rank": "3"}),
+    ]
+
+
+def _has_text(condition: Filter | None) -> bool:
+    if isinstance(condition, Text):
+        return True
+    if isinstance(condition, And | Or):
+        return any(_has_text(child) for child in condition.filters)
+    if isinstance(condition, Not):
+        return _has_text(condition.filter)
+    return False
+
+
+def _every_page(store: CaseStore, query: SearchQuery) -> list[str]:
+    return [entity.id for entity in store.iter_search(query)]
+
+
+@pytest.mark.requirement("CAP-012", "CAP-013")
+@pytest.mark.capability(Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER)
+def test_a_search_runs_as_planned_and_the_plan_matches_the_declaration(store: CaseStore) -> None:
+    """Each plan keeps what the declaration promises; pushed plus residual is the reference."""
+    rows = _planned_rows()
+    for row in rows:
+        store.create(row)
+    declared = store.capabilities()
+    stored = store.get_many(Entity, [row.id for row in rows])
+    for query in _planned_queries():
+        plan = store.plan_search(query)
+        if declared[Capability.SEARCH_FILTER] is Support.NATIVE:
+            assert plan.residual is None, query
+        if declared[Capability.SEARCH_TEXT] is Support.NATIVE:
+            assert not _has_text(plan.residual), query
+        if declared[Capability.SEARCH_ORDER] is Support.NATIVE:
+            assert plan.ordered, query
+        if declared[Capability.SEARCH_FILTER] is Support.EMULATED:
+            assert plan.pushed is None, query
+            assert plan.residual == query.filter, query
+        if not plan.complete:
+            assert plan.note.strip(), query
+        expected = [
+            entity.id
+            for entity in sort_entities(
+                [entity for entity in stored if matches(entity, query.filter)], query.order_by
+            )
+        ]
+        assert _every_page(store, query) == expected, query
+
+
+@pytest.mark.requirement("CAP-014", "GRAPH-005", "GRAPH-007", "TIME-001")
 @pytest.mark.capability(
     Capability.GRAPH_EXPAND,
     Capability.GRAPH_NEIGHBOURHOOD,
     Capability.GRAPH_SHORTEST_PATHS,
     Capability.TIMELINE,
+    Capability.SEARCH_FILTER,
+    Capability.SEARCH_TEXT,
+    Capability.SEARCH_ORDER,
+    Capability.BULK_EXPORT,
 )
-def test_emulated_graph_operations_answer_as_the_store_does(store: CaseStore) -> None:
-    """The layer's emulation over this store's expand gives this store's own answers."""
+def test_the_required_primitives_alone_answer_as_the_store_does(store: CaseStore) -> None:
+    """Over scan and fetch alone, the layer gives this store's own answers to everything."""
     for name in "ABCD":
-        store.create(data.entity(name))
+        store.create(data.entity(name, label=f"blue {name}" if name in "AC" else None))
     store.create(data.event("EV", data.at(1)))
     for number, (source, target) in enumerate(
         [("A", "B"), ("A", "B"), ("B", "C"), ("A", "C"), ("C", "D"), ("D", "EV"), ("A", "A")]
     ):
         store.create(data.link(f"l{number}", source, target, directed=number % 2 == 0))
-    emulated = _restricted(store)
-    assert emulated.capabilities()[Capability.GRAPH_NEIGHBOURHOOD] is Support.EMULATED
-    for depth in range(4):
-        for direction in ("out", "in", "both"):
-            assert emulated.neighbourhood("A", depth=depth, direction=direction) == (
+    minimal = _restricted(store)
+    assert minimal.capabilities()[Capability.GRAPH_EXPAND] is Support.EMULATED
+    for direction in ("out", "in", "both"):
+        for entity_id in "ABCD":
+            assert minimal.expand(entity_id, direction=direction) == store.expand(
+                entity_id, direction=direction
+            )
+        for depth in range(4):
+            assert minimal.neighbourhood("A", depth=depth, direction=direction) == (
                 store.neighbourhood("A", depth=depth, direction=direction)
             )
     for target in ("A", "C", "D", "EV"):
-        assert emulated.shortest_paths("A", target) == store.shortest_paths("A", target)
-        assert emulated.shortest_paths("A", target, direction="out") == store.shortest_paths(
+        assert minimal.shortest_paths("A", target) == store.shortest_paths("A", target)
+        assert minimal.shortest_paths("A", target, direction="out") == store.shortest_paths(
             "A", target, direction="out"
         )
-    assert emulated.timeline(entity_ids=["D", "A"]) == store.timeline(entity_ids=["D", "A"])
+    assert minimal.timeline(entity_ids=["D", "A"]) == store.timeline(entity_ids=["D", "A"])
     assert [entry.event.id for entry in store.timeline(entity_ids=["D"])] == ["EV"]
-
-
-@pytest.mark.requirement("CAP-003")
-def test_a_native_declaration_needs_its_own_implementation(store: CaseStore) -> None:
-    """Operations declared native are overridden by the adapter; the layer checks it."""
-    hooks = {
-        Capability.GRAPH_NEIGHBOURHOOD: "_native_neighbourhood",
-        Capability.GRAPH_SHORTEST_PATHS: "_native_shortest_paths",
-        Capability.TIMELINE: "_native_timeline",
-    }
-    for capability, hook in hooks.items():
-        if store.capabilities()[capability] is Support.NATIVE:
-            assert getattr(type(store), hook) is not getattr(CaseStore, hook), hook
-    all_native = declare(**{capability.name: Support.NATIVE for capability in Capability})
-    with pytest.raises(TypeError, match="_native_"):
-        type("NativeWithoutHooks", (_Delegating,), {"CAPABILITIES": all_native})
+    for query in _planned_queries():
+        assert _every_page(minimal, query) == _every_page(store, query), query
+    assert list(minimal.export()) == list(store.export())
 
 
 _PROBES: dict[Capability, tuple[tuple[Capability, ...], Callable[[CaseStore], Any], Any]] = {

@@ -10,6 +10,7 @@ is taken fails, and so does an entry point that claims a built-in scheme.
 
 from __future__ import annotations
 
+import difflib
 import importlib
 import re
 import threading
@@ -171,8 +172,35 @@ def resolve(scheme: str) -> AdapterFactory:
         return _import_factory(spec.target, scheme, spec.extra)
     factory = _entry_point_factory(scheme)
     if factory is None:
+        known = known_schemes()
         raise ConfigurationError(
-            f"no adapter for URL scheme {scheme!r}; known schemes: {', '.join(known_schemes())}. "
-            f"Third-party adapters register under the entry-point group {ENTRY_POINT_GROUP!r}"
+            f"no adapter for URL scheme {scheme!r}{_did_you_mean(scheme, known)}; known "
+            f"schemes: {', '.join(known)}. Third-party adapters register under the "
+            f"entry-point group {ENTRY_POINT_GROUP!r}"
         )
     return factory
+
+
+_SCHEME_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
+    {
+        "postgres": "postgresql",
+        "pg": "postgresql",
+        "postgresql+psycopg": "postgresql",
+        "postgresql+psycopg2": "postgresql",
+        "sqlite3": "sqlite",
+        "file": "sqlite",
+        "mem": "memory",
+        "foundry": "foundry+https",
+        "https": "foundry+https",
+    }
+)
+"""Schemes other tools use for a backend served here under another name."""
+
+
+def _did_you_mean(scheme: str, known: list[str]) -> str:
+    """`` (did you mean postgresql://?)`` for a known alias or a close scheme, else nothing."""
+    alias = _SCHEME_ALIASES.get(scheme)
+    close = [alias] if alias in known else difflib.get_close_matches(scheme, known, n=2)
+    if not close:
+        return ""
+    return f" (did you mean {' or '.join(f'{name}://' for name in close)}?)"

@@ -18,6 +18,7 @@ finite and integers fit in 64 bits.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import math
 import re
@@ -165,6 +166,19 @@ def field_spec(name: str) -> FieldSpec | None:
         return spec
     if _PROPERTY_PATH.match(name):
         return None
+    # Suggest the fields a typo is close to, whole (``persn.family_name``) or by the part after
+    # the dot (``famly_name``); the whole list, 40 names long, hides the one that was meant.
+    typed = name[:80]
+    leaves = {known.rpartition(".")[2]: known for known in FIELDS}
+    close = difflib.get_close_matches(typed, FIELDS, n=3) + [
+        leaves[leaf] for leaf in difflib.get_close_matches(typed.rpartition(".")[2], leaves, n=3)
+    ]
+    suggestions = list(dict.fromkeys(close))[:3]
+    if suggestions:
+        raise ValidationFailed(
+            f"unknown search field {typed!r}; did you mean {' or '.join(suggestions)}? "
+            "(or properties.<name> for a property)"
+        )
     raise ValidationFailed(
         f"unknown search field {name[:80]!r}; use one of {', '.join(sorted(FIELDS))} "
         "or properties.<name>"

@@ -51,6 +51,21 @@ def test_unknown_scheme_is_a_configuration_error_with_exit_2() -> None:
     assert_one_line(result, EXIT_USAGE, "no adapter for URL scheme 'nosuch'")
 
 
+@pytest.mark.parametrize(
+    ("url", "suggestion"),
+    [
+        ("postgres://u@127.0.0.1/db", "'postgres' (did you mean postgresql://?)"),
+        ("sqlite3:///case.db", "'sqlite3' (did you mean sqlite://?)"),
+        ("sqlit:///case.db", "'sqlit' (did you mean sqlite://?)"),
+        ("memroy://", "'memroy' (did you mean memory://?)"),
+    ],
+)
+def test_an_alias_or_a_misspelt_scheme_gets_a_suggestion(url: str, suggestion: str) -> None:
+    """Another tool's name for a backend, or a typo, names the scheme that serves it."""
+    result = invoke(["info", url])
+    assert_one_line(result, EXIT_USAGE, f"no adapter for URL scheme {suggestion}; known schemes")
+
+
 def test_unknown_memory_option_is_a_configuration_error() -> None:
     """A misspelt store option is refused before anything runs."""
     result = invoke(["info", "memory://?latencyms=2"])
@@ -73,6 +88,23 @@ def test_where_on_an_unknown_field_exits_2(url: str) -> None:
     """An unknown field is refused with the list of fields."""
     result = invoke(["search", url, "--where", "shoe_size=9"])
     assert_one_line(result, EXIT_USAGE, "unknown search field 'shoe_size'")
+
+
+@pytest.mark.parametrize(
+    ("field", "suggestion"),
+    [
+        ("famly_name", "did you mean person.family_name?"),
+        ("persn.family_name", "did you mean person.family_name or person.given_names?"),
+        ("postcod", "did you mean location.postcode?"),
+    ],
+)
+def test_a_misspelt_where_field_suggests_the_close_ones(
+    url: str, field: str, suggestion: str
+) -> None:
+    """A typo gets up to three close field names, not the list of every field."""
+    result = invoke(["search", url, "--where", f"{field}=Smith"])
+    assert_one_line(result, EXIT_USAGE, f"unknown search field '{field}'; {suggestion}")
+    assert "aliases, created_at" not in result.stderr
 
 
 def test_where_with_a_bad_boolean_exits_2(url: str) -> None:

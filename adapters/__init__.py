@@ -16,7 +16,7 @@ from adapters._registry import (
 from adapters._registry import resolve as resolve_adapter
 from adapters.config import DEFAULT_NOTE, DEFAULT_URL, StoreSettings, load_settings
 from adapters.faults import FaultInjector, FaultPlan
-from adapters.memory import InMemoryCaseStore
+from adapters.memory import InMemoryCaseStore, MemoryBackend
 
 __all__ = [
     "AdapterFactory",
@@ -28,6 +28,7 @@ __all__ = [
     "FaultInjector",
     "FaultPlan",
     "InMemoryCaseStore",
+    "MemoryBackend",
     "StoreSettings",
     "connect",
     "known_schemes",

@@ -9,6 +9,7 @@ numbered requirements; :data:`SPEC_VERSION` versions it separately from the pack
 
 from typing import Final
 
+from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import (
     AlreadyExists,
@@ -74,6 +75,14 @@ from contracts.query import (
     SearchQuery,
     Text,
 )
+from contracts.requests import (
+    ExpandRequest,
+    NeighbourhoodRequest,
+    PathsRequest,
+    SearchPlan,
+    SearchRequest,
+    TimelineRequest,
+)
 from contracts.results import (
     AdapterInfo,
     BulkReport,
@@ -115,6 +124,7 @@ __all__ = [
     "Eq",
     "EventFields",
     "Exhibit",
+    "ExpandRequest",
     "Filter",
     "Grading",
     "Grading3x5x2",
@@ -128,6 +138,7 @@ __all__ = [
     "LinkRole",
     "LocationFields",
     "Markings",
+    "NeighbourhoodRequest",
     "Not",
     "NotFound",
     "NotSupported",
@@ -137,6 +148,7 @@ __all__ = [
     "OrganisationFields",
     "Page",
     "Path",
+    "PathsRequest",
     "PermissionDenied",
     "PersonFields",
     "Prefix",
@@ -148,11 +160,15 @@ __all__ = [
     "Regrading",
     "ReportSubject",
     "SPEC_VERSION",
+    "SearchPlan",
     "SearchQuery",
+    "SearchRequest",
+    "StoreBackend",
     "Subgraph",
     "Support",
     "Text",
     "TimelineEntry",
+    "TimelineRequest",
     "TransientError",
     "Unavailable",
     "UnreadableRecord",

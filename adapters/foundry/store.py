@@ -394,13 +394,16 @@ class FoundryBackend(StoreBackend):
         keys = _order_by(layout, request.order_by)
         if keys is None:
             raise ValidationFailed("the Foundry mapping cannot order by these fields")
+        depth = self.options.max_where_depth
         compiled = compile_search(
-            request.condition,
-            layout,
-            keys=keys,
-            after=request.after,
-            max_depth=self.options.max_where_depth,
+            request.condition, layout, keys=keys, after=request.after, max_depth=depth
         )
+        if not compiled.exact and request.after is not None:
+            alone = compile_search(request.condition, layout, max_depth=depth)
+            if alone.exact:
+                # The plan promised this filter exactly: when the keyset clause does not fit
+                # beside it, Foundry reads from the start and positions are skipped below.
+                compiled = alone
         if compiled.nothing:
             return []
         body = self._page_body(layout, min(request.limit, self.options.page_size))

@@ -220,6 +220,7 @@ def _undeclared_message(deviation: _Deviation, wasxfail: str | None = None) -> s
 @dataclass(frozen=True, slots=True)
 class _Probe:
     capabilities: dict[Capability, Support]
+    notes: dict[Capability, str]
     deviations: dict[str, str]
     info: AdapterInfo
 
@@ -394,6 +395,7 @@ class _ConformanceSession:
         try:
             self._probe = _Probe(
                 capabilities=dict(probe_store.capabilities()),
+                notes=dict(probe_store.capability_notes()),
                 deviations=dict(probe_store.known_deviations()),
                 info=probe_store.info,
             )
@@ -499,6 +501,9 @@ class _ConformanceSession:
             spec_version=SPEC_VERSION,
             adapter=self._adapter(probe),
             capabilities={} if probe is None else self._capability_table(probe),
+            capability_notes={}
+            if probe is None
+            else {c.value: note for c, note in sorted(probe.notes.items())},
             started_at=self._started_at,
             duration_s=round(time.monotonic() - self._started, 3),
             selection=self._selection(session),

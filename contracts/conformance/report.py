@@ -73,7 +73,7 @@ __all__ = [
     "write_report",
 ]
 
-REPORT_FORMAT: Final = 3
+REPORT_FORMAT: Final = 4
 """The version of the report's shape (1 was the shape with a single ``passed`` flag; 2 had no
 ``partly_tested`` status, so a requirement some of whose tests did not run was ``passed``)."""
 
@@ -224,11 +224,12 @@ class ConformanceReport(_ReportModel):
     itself, such as collection errors or a store that could not be built.
     """
 
-    format: Literal[3]
+    format: Literal[4]
     kit_version: str
     spec_version: str
     adapter: AdapterSummary
     capabilities: dict[str, str]
+    capability_notes: dict[str, str] = {}
     started_at: datetime
     duration_s: float
     selection: Selection
@@ -348,6 +349,7 @@ def build_report(
     spec_version: str,
     adapter: AdapterSummary,
     capabilities: Mapping[str, str],
+    capability_notes: Mapping[str, str] | None = None,
     started_at: datetime,
     duration_s: float,
     selection: Selection,
@@ -364,6 +366,7 @@ def build_report(
         spec_version: the specification version the kit tested against.
         adapter: the adapter that was tested.
         capabilities: its declaration, capability value to support value.
+        capability_notes: how each partial or emulated capability is provided, by value.
         started_at: when the run started.
         duration_s: how long it took.
         selection: which tests the run was asked to run.
@@ -430,6 +433,7 @@ def build_report(
         spec_version=spec_version,
         adapter=adapter,
         capabilities=dict(capabilities),
+        capability_notes=dict(capability_notes or {}),
         started_at=started_at,
         duration_s=duration_s,
         selection=selection,

@@ -56,11 +56,14 @@ def test_starting_records_are_written_as_by_upsert_many() -> None:
     assert store.get(Entity, "p-2").created_at is not None
 
 
-def test_memory_store_declares_every_capability_native() -> None:
-    """The reference adapter does everything itself."""
+def test_memory_store_declares_the_graph_walks_it_leaves_to_the_layer() -> None:
+    """The reference adapter searches, expands and exports itself; the layer walks the graph."""
     store = InMemoryCaseStore()
-    assert all(store.capabilities()[c] is Support.NATIVE for c in Capability)
+    walks = {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
+    for capability, how in store.capabilities().items():
+        assert how is (Support.EMULATED if capability in walks else Support.NATIVE), capability
     assert all(store.supports(c) for c in Capability)
+    assert store.capability_notes()[Capability.GRAPH_NEIGHBOURHOOD].endswith("over expand")
 
 
 def test_info_describes_the_reference_backend_and_its_faults() -> None:

@@ -3,14 +3,14 @@
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
-import caseport.demo
-from adapters import DEFAULT_URL, InMemoryCaseStore
+from adapters import DEFAULT_URL, register_adapter
+from adapters.memory import MemoryBackend
 from caseport.cli import app
 from caseport.demo import fresh_store_url
 from contracts.models import Link, Record
@@ -29,12 +29,12 @@ def no_config_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
-class ForgetfulStore(InMemoryCaseStore):
-    """A store that silently drops associations: a backend that does not keep its promises."""
+class ForgetfulBackend(MemoryBackend):
+    """A backend that silently drops associations: one that does not keep its promises."""
 
-    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
+    def write_batch(self, records: Sequence[Record]) -> BulkReport:
         kept = [r for r in records if not (isinstance(r, Link) and r.type == "ASSOCIATE_OF")]
-        return super()._write_batch(kept)
+        return super().write_batch(kept)
 
 
 def test_demo_tells_the_story_and_the_backends_agree() -> None:
@@ -87,18 +87,13 @@ def test_fresh_store_urls_give_the_kit_empty_stores() -> None:
     assert fresh_store_url("postgresql://u@h/db?schema=x") == "postgresql://u@h/db?schema=x"
 
 
-def test_demo_fails_when_the_second_backend_answers_differently(
-    monkeypatch: pytest.MonkeyPatch,
-) -> None:
+def test_demo_fails_when_the_second_backend_answers_differently() -> None:
     """A backend that loses links gets a cross in the comparison and the demo exits 1."""
-    real_connect = caseport.demo.connect
 
-    def connect(url: str | None = None, **options: str) -> CaseStore:
-        if url == "forgetful://":
-            return ForgetfulStore()
-        return real_connect(url, **options)
+    def forgetful(url: str, options: Mapping[str, str]) -> CaseStore:
+        return CaseStore(ForgetfulBackend())
 
-    monkeypatch.setattr(caseport.demo, "connect", connect)
+    register_adapter("forgetful", forgetful, replace=True)
     args = ["demo", "-n", "300", "--url", "memory://", "--no-conformance"]
     args += ["--second-url", "forgetful://"]
     result = runner.invoke(app, args, env=WIDE)
@@ -131,7 +126,7 @@ def test_demo_ends_with_the_conformance_summary_of_the_first_store() -> None:
     assert "Each test gets a new, empty store from memory://." in result.stdout
     assert "Requirements by area" in result.stdout
     assert (
-        "CONFORMANT: 110 of 117 requirements passed against the store, 5 held in the layer "
+        "CONFORMANT: 113 of 120 requirements passed against the store, 5 held in the layer "
         "only, 2 outside what a run can check." in result.stdout
     )
     assert "NOT CONFORMANT" not in result.stdout

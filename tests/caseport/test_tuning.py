@@ -11,13 +11,14 @@ from contextlib import contextmanager
 
 import pytest
 
-from adapters.memory import InMemoryCaseStore
+from adapters.memory import MemoryBackend
 from caseport import tuning as collection
 from caseport.tuning import collection_paused
 from contracts import Entity, EntityKind, Link
 from contracts.errors import ValidationFailed
 from contracts.models import Record
 from contracts.results import BulkReport
+from contracts.store import CaseStore
 
 
 @pytest.fixture(autouse=True)
@@ -33,22 +34,38 @@ def _entity(key: str) -> Entity:
     return Entity(id=key, kind=EntityKind.OBJECT, subtype="phone", label=key)
 
 
-class WatchingStore(InMemoryCaseStore):
+class WatchingBackend(MemoryBackend):
     """Notes whether the collector ran while each batch was encoded and written."""
 
-    def __init__(self, *, overlaps: bool = False) -> None:
+    def __init__(self, *, overlaps: bool) -> None:
         super().__init__()
-        self._overlaps_writes = overlaps
+        self.overlaps_writes = overlaps
         self.collector_while_encoding: list[bool] = []
         self.collector_while_writing: list[bool] = []
 
-    def _encode_batch(self, records: list[Record]) -> Sequence[Record]:
+    def encode_batch(self, records: list[Record]) -> Sequence[Record]:
         self.collector_while_encoding.append(gc.isenabled())
-        return super()._encode_batch(records)
+        return super().encode_batch(records)
 
-    def _write_batch(self, records: Sequence[Record]) -> BulkReport:
+    def write_batch(self, records: Sequence[Record]) -> BulkReport:
         self.collector_while_writing.append(gc.isenabled())
-        return super()._write_batch(records)
+        return super().write_batch(records)
+
+
+class WatchingStore(CaseStore):
+    """A store over a :class:`WatchingBackend`, exposing what it noted."""
+
+    def __init__(self, *, overlaps: bool = False) -> None:
+        self.watching = WatchingBackend(overlaps=overlaps)
+        super().__init__(self.watching)
+
+    @property
+    def collector_while_encoding(self) -> list[bool]:
+        return self.watching.collector_while_encoding
+
+    @property
+    def collector_while_writing(self) -> list[bool]:
+        return self.watching.collector_while_writing
 
 
 def _join(threads: list[threading.Thread]) -> None:

@@ -62,7 +62,7 @@ def test_the_memory_adapter_is_conformant_with_every_test_run(tmp_path: Path) ->
     assert {i for i, status in statuses.items() if status == "layer_only"} == LAYER_ONLY
     assert {i for i, status in statuses.items() if status == "outside_run"} == OUTSIDE_A_RUN
     assert report.summary.model_dump() == {
-        "passed": 110,
+        "passed": 113,
         "partly_tested": 0,
         "layer_only": 5,
         "failed": 0,
@@ -70,7 +70,7 @@ def test_the_memory_adapter_is_conformant_with_every_test_run(tmp_path: Path) ->
         "not_applicable": 0,
         "untested": 0,
         "outside_run": 2,
-        "total": 117,
+        "total": 120,
         "tests_not_run": 0,
     }
     bulk = report.requirement("BULK-003")
@@ -85,19 +85,19 @@ def test_without_write_faults_the_run_is_incomplete_and_bulk_003_partly_tested(
     result = run_kit(report_path, "no_write_faults")
     output = result.stdout[-8_000:] + result.stderr[-4_000:]
     assert result.returncode == 0, output
-    assert "\n226 passed, 1 skipped in " in result.stdout
+    assert "\n227 passed, 1 skipped in " in result.stdout
     assert (
         "not run: contracts/conformance/suite/test_bulk.py::"
         "test_a_batch_is_all_or_nothing_whichever_backend_write_fails: needs backend write "
         "faults" in result.stdout
     )
-    assert "caseport conformance: incomplete; of 117 requirements 109 passed" in result.stdout
+    assert "caseport conformance: incomplete; of 120 requirements 112 passed" in result.stdout
     report = read_report(report_path)
     assert report.verdict == "incomplete"
     assert report.selection.complete
     assert not report.errors
     assert report.summary.model_dump() == {
-        "passed": 109,
+        "passed": 112,
         "partly_tested": 1,
         "layer_only": 5,
         "failed": 0,
@@ -105,7 +105,7 @@ def test_without_write_faults_the_run_is_incomplete_and_bulk_003_partly_tested(
         "not_applicable": 0,
         "untested": 0,
         "outside_run": 2,
-        "total": 117,
+        "total": 120,
         "tests_not_run": 1,
     }
     bulk = report.requirement("BULK-003")

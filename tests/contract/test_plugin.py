@@ -25,14 +25,15 @@ REPOSITORY = Path(__file__).resolve().parents[2]
 WITHOUT_CASES = """
 import pytest
 
-from adapters.memory import InMemoryCaseStore
+from adapters.memory import MemoryBackend
 from contracts.capabilities import Capability, Support, declare
+from contracts.store import CaseStore
 
 
-class WithoutCases(InMemoryCaseStore):
+class WithoutCases(MemoryBackend):
     CAPABILITIES = declare(
         **{
-            c.name: Support.UNSUPPORTED if c is Capability.CASES else Support.NATIVE
+            c.name: Support.UNSUPPORTED if c is Capability.CASES else MemoryBackend.CAPABILITIES[c]
             for c in Capability
         }
     )
@@ -40,22 +41,23 @@ class WithoutCases(InMemoryCaseStore):
 
 @pytest.fixture
 def caseport_store_factory():
-    return WithoutCases
+    return lambda: CaseStore(WithoutCases())
 """
 
 DEVIATING = """
 import pytest
 
-from adapters.memory import InMemoryCaseStore
+from adapters.memory import MemoryBackend
+from contracts.store import CaseStore
 
 
-class Deviating(InMemoryCaseStore):
+class Deviating(MemoryBackend):
     KNOWN_DEVIATIONS = {"ENT-001": "labels are upper-cased, tracked in issue 12"}
 
 
 @pytest.fixture
 def caseport_store_factory():
-    return Deviating
+    return lambda: CaseStore(Deviating())
 """
 
 ENTITY_TEST = """
@@ -74,20 +76,21 @@ def test_entity(store):
 DROPS_SELF_LINKS = """
 import pytest
 
-from adapters.memory import InMemoryCaseStore
+from adapters.memory import MemoryBackend
+from contracts.store import CaseStore
 
 
-class DropsSelfLinks(InMemoryCaseStore):
+class DropsSelfLinks(MemoryBackend):
     KNOWN_DEVIATIONS = {DECLARED}
 
-    def _expand(self, entity_id, link_types, direction, neighbour_kinds):
-        hops = super()._expand(entity_id, link_types, direction, neighbour_kinds)
+    def expand(self, request):
+        hops = super().expand(request)
         return [hop for hop in hops if hop.link.source_id != hop.link.target_id]
 
 
 @pytest.fixture
 def caseport_store_factory():
-    return DropsSelfLinks
+    return lambda: CaseStore(DropsSelfLinks())
 """
 
 SELF_LINK_TEST = """
@@ -385,6 +388,7 @@ def test_the_report_has_every_field(kit: pytest.Pytester) -> None:
         "spec_version",
         "adapter",
         "capabilities",
+        "capability_notes",
         "started_at",
         "duration_s",
         "selection",
@@ -393,7 +397,7 @@ def test_the_report_has_every_field(kit: pytest.Pytester) -> None:
         "verdict",
         "errors",
     }
-    assert report["format"] == 3
+    assert report["format"] == 4
     assert report["spec_version"] == SPEC_VERSION
     assert report["kit_version"]
     assert report["adapter"] == {
@@ -402,7 +406,11 @@ def test_the_report_has_every_field(kit: pytest.Pytester) -> None:
         "backend": "in-memory",
         "url": "memory://",
     }
-    assert report["capabilities"] == {c.value: "native" for c in Capability}
+    walks = {"graph.neighbourhood", "graph.shortest_paths", "timeline"}
+    assert report["capabilities"] == {
+        c.value: "emulated" if c.value in walks else "native" for c in Capability
+    }
+    assert set(report["capability_notes"]) == walks | {"search.filter"}
     assert report["selection"] == {
         "complete": False,
         "whole_suite": False,
@@ -549,17 +557,18 @@ def test_plain(store):
 WITHOUT_WRITE_FAULTS = """
 import pytest
 
-from adapters.memory import InMemoryCaseStore
+from adapters.memory import MemoryBackend
+from contracts.store import CaseStore
 
 
-class WithoutFaultPoint(InMemoryCaseStore):
+class WithoutFaultPoint(MemoryBackend):
     def write_faults(self):
         return None
 
 
 @pytest.fixture
 def caseport_store_factory():
-    return WithoutFaultPoint
+    return lambda: CaseStore(WithoutFaultPoint())
 """
 
 
@@ -570,10 +579,10 @@ from adapters.faults import FaultInjector, FaultPlan
 
 class Faults:
     def fail_writes_after(self, store, writes):
-        store.faults = FaultInjector(FaultPlan(failure_rate=1.0))
+        store.backend.faults = FaultInjector(FaultPlan(failure_rate=1.0))
 
     def heal(self, store):
-        store.faults = None
+        store.backend.faults = None
 
 
 @pytest.fixture
@@ -685,10 +694,11 @@ def test_a_declared_deviation_its_tests_cannot_show_stays_a_deviation_not_observ
         """
         import pytest
 
-        from adapters.memory import InMemoryCaseStore
+        from adapters.memory import MemoryBackend
+        from contracts.store import CaseStore
 
 
-        class Declares(InMemoryCaseStore):
+        class Declares(MemoryBackend):
             KNOWN_DEVIATIONS = {"BULK-003": "batches are undone, not rolled back"}
 
             def write_faults(self):
@@ -697,7 +707,7 @@ def test_a_declared_deviation_its_tests_cannot_show_stays_a_deviation_not_observ
 
         @pytest.fixture
         def caseport_store_factory():
-            return Declares
+            return lambda: CaseStore(Declares())
         """
     )
     kit.makepyfile(test_faults=WRITE_FAULT_TEST)

@@ -8,13 +8,14 @@ from pathlib import Path
 
 import pytest
 
-from adapters.memory import InMemoryCaseStore
+from adapters.memory import MemoryBackend
 from contracts import store as contract_store
 from contracts.capabilities import Capability, Support, declare
 from contracts.conformance import stores
 from contracts.errors import NotSupported
 from contracts.models.cases import Case
 from contracts.models.exhibits import Exhibit
+from contracts.store import CaseStore
 
 REPOSITORY = Path(__file__).resolve().parents[2]
 _TIMEOUT_S = 120  # a guard against a hung interpreter, not a performance expectation
@@ -32,15 +33,23 @@ print(sorted(name for name in sys.modules if name.split(".")[0] == "adapters"))
 _UNSUPPORTED = (Capability.BULK_EXPORT, Capability.CASES)
 
 
-class _WithoutExportOrCases(InMemoryCaseStore):
-    """A store that can neither export nor keep cases, so the kit lists each type it keeps."""
+class _WithoutExportOrCasesBackend(MemoryBackend):
+    """A backend that can neither export nor keep cases, so the kit lists each type it keeps."""
 
     CAPABILITIES = declare(
         **{
-            capability.name: Support.UNSUPPORTED if capability in _UNSUPPORTED else Support.NATIVE
+            capability.name: (
+                Support.UNSUPPORTED
+                if capability in _UNSUPPORTED
+                else MemoryBackend.CAPABILITIES[capability]
+            )
             for capability in Capability
         }
     )
+
+
+def _without_export_or_cases() -> CaseStore:
+    return CaseStore(_WithoutExportOrCasesBackend())
 
 
 def test_importing_the_kit_imports_no_adapter() -> None:
@@ -64,7 +73,7 @@ def test_the_kit_reads_record_capabilities_from_the_store_module() -> None:
 
 def test_an_empty_store_without_export_is_read_only_through_supported_types() -> None:
     """holds_records skips cases when they are unsupported instead of raising NotSupported."""
-    store = _WithoutExportOrCases()
+    store = _without_export_or_cases()
     with pytest.raises(NotSupported):
         store.list_records(Case)
     assert stores.holds_records(store) is False
@@ -72,6 +81,6 @@ def test_an_empty_store_without_export_is_read_only_through_supported_types() ->
 
 def test_a_store_without_export_holding_an_optional_record_is_not_empty() -> None:
     """A single exhibit, read through list_records, makes the store count as holding records."""
-    store = _WithoutExportOrCases()
+    store = _without_export_or_cases()
     store.create(Exhibit(id="x-1", reference="EXH/1", description="a phone"))
     assert stores.holds_records(store) is True

@@ -162,11 +162,18 @@ def test_a_real_url_without_credentials_says_which_variables_to_set(
         adapters.connect("foundry+https://h.example/o")
 
 
-def test_info_says_which_operations_are_emulated() -> None:
-    """The info line shows the graph operations as emulated from expand."""
+def test_the_declaration_says_what_the_layer_does() -> None:
+    """Graph walks are emulated over expand; search is partial, each part explained."""
     store = adapters.connect("foundry+fake://")
-    assert "emulated from expand" in store.info.backend
     caps = store.capabilities()
+    notes = store.capability_notes()
+    for capability in (
+        Capability.SEARCH_FILTER,
+        Capability.SEARCH_TEXT,
+        Capability.SEARCH_ORDER,
+    ):
+        assert caps[capability] is Support.PARTIAL
+        assert "layer" in notes[capability]
     for capability in (
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,

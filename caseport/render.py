@@ -79,12 +79,14 @@ CAPABILITY_MEANINGS: Final[Mapping[Capability, str]] = {
 
 SUPPORT_MEANINGS: Final[Mapping[Support, str]] = {
     Support.NATIVE: "the backend does it itself",
-    Support.EMULATED: "caseport builds it from one-hop expansion",
+    Support.PARTIAL: "the backend does part of it and caseport the rest",
+    Support.EMULATED: "caseport builds it from simpler operations of the backend",
     Support.UNSUPPORTED: "calling it fails with NotSupported",
 }
 
 _SUPPORT_STYLES: Final[Mapping[Support, str]] = {
     Support.NATIVE: "green",
+    Support.PARTIAL: "cyan",
     Support.EMULATED: "yellow",
     Support.UNSUPPORTED: "red",
 }

@@ -9,7 +9,7 @@ import pytest
 from typer.testing import CliRunner
 
 import adapters.sql
-from adapters import DEFAULT_URL
+from adapters import DEFAULT_URL, connect
 from adapters.config import DEFAULT_NOTE
 from caseport.cli import app
 from contracts import SPEC_VERSION
@@ -37,9 +37,24 @@ def test_info_json_lists_capabilities_and_schemes() -> None:
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["adapter"]["name"] == "memory"
-    assert data["capabilities"] == {capability.value: "native" for capability in Capability}
+    with connect("memory://") as store:
+        declared = store.capabilities()
+    assert data["capabilities"] == {
+        capability.value: declared[capability].value for capability in Capability
+    }
     assert "memory" in data["schemes"]
     assert data["spec_version"] == SPEC_VERSION
+
+
+def test_info_shows_every_level_of_support_a_store_declares() -> None:
+    """A capability done partly by the backend (foundry+fake://) is shown and explained."""
+    with connect("foundry+fake://") as store:
+        levels = set(store.capabilities().values())
+    result = runner.invoke(app, ["info", "foundry+fake://"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    for level in levels:
+        assert f" {level.value} " in result.stdout
+    assert "partial: the backend does part of it and caseport the rest" in result.stdout
 
 
 def test_info_without_url_reads_the_configuration(
@@ -121,8 +136,12 @@ def test_info_about_an_existing_sqlite_store_names_it_read_only(tmp_path: Path) 
     assert result.exit_code == 0, result.output
     data = json.loads(result.stdout)
     assert data["adapter"]["backend"].endswith(f"file {tmp_path}/case.db (read-only)")
-    assert data["capabilities"] == {capability.value: "native" for capability in Capability}
     assert (tmp_path / "case.db").read_bytes() == before
+    with connect(url, mode="ro") as store:
+        declared = store.capabilities()
+    assert data["capabilities"] == {
+        capability.value: declared[capability].value for capability in Capability
+    }
 
 
 def test_info_says_intelligence_gradings_are_kept_in_either_scheme() -> None:

@@ -167,24 +167,22 @@ class MemoryBackend(StoreBackend):
             return [table[key] for key in keys[:limit]]
 
     @override
-    def search(self, request: SearchRequest) -> list[Entity]:
+    def search(self, request: SearchRequest) -> list[Record]:
         condition, order_by, after = request.condition, request.order_by, request.after
         with self._operation("search"):
-            entities = [
-                e for e in self._tables[RecordType.ENTITY].values() if isinstance(e, Entity)
-            ]
-            terms = dict(self._terms)
+            entities = list(self._tables[request.record_type].values())
+            terms = dict(self._terms) if request.record_type is RecordType.ENTITY else {}
         # Records are immutable, so the snapshot is filtered without holding the lock.
         computed: dict[str, frozenset[str]] = {}
 
-        def terms_of(entity: Entity) -> frozenset[str]:
+        def terms_of(entity: Record) -> frozenset[str]:
             found = terms.get(entity.id)
             if found is None:
                 found = computed[entity.id] = text_terms(entity)
             return found
 
         found = [entity for entity in entities if matches(entity, condition, terms_of)]
-        if computed:
+        if computed and request.record_type is RecordType.ENTITY:
             with self._lock:
                 for entity in entities:
                     if (

@@ -209,6 +209,7 @@ def info(
     with open_for_reading(None if configured else url) as store:
         adapter = store.info
         capabilities = store.capabilities()
+        notes = store.capability_notes()
     schemes = known_schemes()
     if as_json:
         emit_json(
@@ -217,6 +218,7 @@ def info(
                 "source": source,
                 "adapter": adapter.model_dump(mode="json"),
                 "capabilities": {c.value: s.value for c, s in capabilities.items()},
+                "capability_notes": {c.value: note for c, note in notes.items()},
                 "schemes": schemes,
                 "spec_version": SPEC_VERSION,
             }
@@ -224,7 +226,7 @@ def info(
         return
     console = stdout_console()
     console.print(adapter_table(adapter, redact_url(url), source))
-    console.print(capability_table(capabilities))
+    console.print(capability_table(capabilities, notes))
     descriptions = {scheme: spec.description for scheme, spec in BUILTIN_ADAPTERS.items()}
     console.print(schemes_table(schemes, descriptions))
 

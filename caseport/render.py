@@ -68,6 +68,7 @@ CAPABILITY_MEANINGS: Final[Mapping[Capability, str]] = {
     Capability.SEARCH_FILTER: "filters entities by field (eq, in, range, prefix, and/or/not)",
     Capability.SEARCH_TEXT: "free-text search over names, identifiers and descriptions",
     Capability.SEARCH_ORDER: "orders search results by a sortable field",
+    Capability.SEARCH_RECORDS: "searches links, cases, reports and exhibits by their own fields",
     Capability.GRAPH_EXPAND: "one hop: an entity's links and the entities at their other ends",
     Capability.GRAPH_NEIGHBOURHOOD: "every entity within N hops of an entity",
     Capability.GRAPH_SHORTEST_PATHS: "all shortest paths between two entities",
@@ -426,18 +427,27 @@ def schemes_table(schemes: Sequence[str], descriptions: Mapping[str, str]) -> Ta
     return table
 
 
-def capability_table(capabilities: Mapping[Capability, Support]) -> Table:
-    """Each capability with how this adapter provides it and what it means."""
+def capability_table(
+    capabilities: Mapping[Capability, Support], notes: Mapping[Capability, str] | None = None
+) -> Table:
+    """Each capability: how this adapter provides it, what it means, and how where needed.
+
+    ``notes`` are the store's capability notes, shown under the meaning.
+    """
+    notes = notes or {}
     table = Table(title="Capabilities", title_justify="left")
     table.add_column("Capability", style="bold", no_wrap=True)
     table.add_column("Support", no_wrap=True)
     table.add_column("What it means")
     for capability in Capability:
         support = capabilities[capability]
+        meaning = Text(CAPABILITY_MEANINGS[capability])
+        if capability in notes:
+            meaning.append(f"\nhow: {notes[capability]}", style="dim")
         table.add_row(
             capability.value,
             Text(support.value, style=_SUPPORT_STYLES[support]),
-            CAPABILITY_MEANINGS[capability],
+            meaning,
         )
     table.caption = "; ".join(f"{s.value}: {meaning}" for s, meaning in SUPPORT_MEANINGS.items())
     table.caption_justify = "left"

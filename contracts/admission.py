@@ -17,7 +17,7 @@ from datetime import datetime
 from typing import Final, TypeVar
 
 from contracts.errors import InvalidCursor, ValidationFailed
-from contracts.models._fields import INT64_MAX, INT64_MIN
+from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import EntityKind
 from contracts.models.records import RECORD_CLASSES
@@ -28,6 +28,7 @@ __all__ = [
     "admitted_query",
     "admitted_record",
     "checked_int",
+    "checked_text",
     "checked_record_class",
     "expected_version",
     "is_record_id",
@@ -124,6 +125,21 @@ def record_ids(values: object, name: str = "ids") -> list[str]:
     for value in ids:
         record_id(value, f"each of {name}")
     return ids
+
+
+def checked_text(value: object, name: str, max_length: int = 500) -> str:
+    """``value`` when it is a non-empty string of clean text of at most ``max_length``.
+
+    Raises:
+        ValidationFailed: it is not.
+    """
+    if not isinstance(value, str) or not value or len(value) > max_length:
+        raise ValidationFailed(f"{name} must be text of 1 to {max_length} characters")
+    try:
+        check_clean_text(value)
+    except ValueError as exc:
+        raise ValidationFailed(f"{name}: {exc}") from None
+    return value
 
 
 def checked_int(value: object, name: str, low: int, high: int) -> int:

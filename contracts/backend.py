@@ -24,7 +24,6 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final
 
 from contracts.capabilities import Capability, Support, declaration_problem
 from contracts.models.common import Record, RecordType
-from contracts.models.entities import Entity
 from contracts.query import Filter, OrderKey
 from contracts.requests import (
     ExpandRequest,
@@ -53,6 +52,7 @@ SEARCH_CAPABILITIES: Final = (
     Capability.SEARCH_FILTER,
     Capability.SEARCH_TEXT,
     Capability.SEARCH_ORDER,
+    Capability.SEARCH_RECORDS,
 )
 """The capabilities a backend's :meth:`StoreBackend.search` hook provides."""
 
@@ -180,16 +180,19 @@ class StoreBackend(ABC):
         """
         return set(self.fetch(record_type, ids))
 
-    def plan_search(self, condition: Filter | None, order_by: tuple[OrderKey, ...]) -> SearchPlan:
-        """How much of a search this backend does (see :class:`SearchPlan`).
+    def plan_search(
+        self, record_type: RecordType, condition: Filter | None, order_by: tuple[OrderKey, ...]
+    ) -> SearchPlan:
+        """How much of a search of ``record_type`` this backend does (see :class:`SearchPlan`).
 
-        Called only when a search capability is declared ``NATIVE`` or ``PARTIAL``. The default
-        pushes everything down: right for a backend that declares all of search native.
+        Called only when a search capability is declared ``NATIVE`` or ``PARTIAL`` (and, for
+        records other than entities, ``search.records`` too). The default pushes everything
+        down: right for a backend that declares all of search native.
         """
         return SearchPlan(pushed=condition)
 
-    def search(self, request: SearchRequest) -> list[Entity]:
-        """Up to ``request.limit`` entities matching its condition, in order, after its position.
+    def search(self, request: SearchRequest) -> list[Any]:
+        """Up to ``request.limit`` matching records of the request's type, after its position.
 
         The order is ``request.order_by`` (missing values last in either direction) then id;
         the semantics of every filter node are those of :mod:`contracts.evaluation`.

@@ -35,6 +35,7 @@ class Capability(StrEnum):
     SEARCH_FILTER = "search.filter"
     SEARCH_TEXT = "search.text"
     SEARCH_ORDER = "search.order"
+    SEARCH_RECORDS = "search.records"
     GRAPH_EXPAND = "graph.expand"
     GRAPH_NEIGHBOURHOOD = "graph.neighbourhood"
     GRAPH_SHORTEST_PATHS = "graph.shortest_paths"
@@ -57,6 +58,7 @@ EMULATABLE: Final[frozenset[Capability]] = frozenset(
         Capability.SEARCH_FILTER,
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
+        Capability.SEARCH_RECORDS,
         Capability.GRAPH_EXPAND,
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
@@ -72,7 +74,12 @@ bulk writes cannot be emulated: they are storage.
 """
 
 PARTIABLE: Final[frozenset[Capability]] = frozenset(
-    {Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER}
+    {
+        Capability.SEARCH_FILTER,
+        Capability.SEARCH_TEXT,
+        Capability.SEARCH_ORDER,
+        Capability.SEARCH_RECORDS,
+    }
 )
 """Capabilities a backend may do in part, the layer doing the rest (see
 :class:`contracts.requests.SearchPlan`)."""

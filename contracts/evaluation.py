@@ -12,12 +12,13 @@ from collections.abc import Callable, Sequence
 from collections.abc import Set as AbstractSet
 from datetime import datetime
 from enum import StrEnum
-from typing import Any
+from typing import Any, TypeVar
 
+from contracts.models.common import Record
 from contracts.models.entities import Entity
 from contracts.paging import SortPosition, SortValue
 from contracts.query import (
-    TEXT_FIELDS,
+    RECORD_TEXT_FIELDS,
     And,
     Eq,
     Filter,
@@ -41,6 +42,7 @@ __all__ = [
 ]
 
 Scalar = str | int | float | bool | datetime
+R = TypeVar("R", bound=Record)
 
 _BLOCKS = ("person", "organisation", "object", "location", "event")
 
@@ -55,11 +57,16 @@ def _flatten(value: Any) -> list[Scalar]:
     return [value]
 
 
-def field_values(entity: Entity, path: str) -> list[Scalar]:
-    """All values ``entity`` holds for the field ``path`` (empty when it holds none)."""
+def field_values(entity: Record, path: str) -> list[Scalar]:
+    """All values ``entity`` (any record) holds for the field ``path`` (empty when none).
+
+    A dotted path walks attributes; where a step holds several items (a case's members, a
+    record's provenance) it collects the value of each.
+    """
     if path.startswith("properties."):
-        return _flatten(entity.properties.get(path.removeprefix("properties.")))
-    if path.startswith("identifiers."):
+        properties = getattr(entity, "properties", {})
+        return _flatten(properties.get(path.removeprefix("properties.")))
+    if path.startswith("identifiers.") and isinstance(entity, Entity):
         attribute = path.removeprefix("identifiers.")
         values: list[Scalar] = []
         for block_name in _BLOCKS:
@@ -68,10 +75,15 @@ def field_values(entity: Entity, path: str) -> list[Scalar]:
                 values.append(getattr(identifier, attribute))
         return values
     head, _, rest = path.partition(".")
-    value: Any = getattr(entity, head)
-    if rest:
-        value = None if value is None else getattr(value, rest)
-    return _flatten(value)
+    value: Any = getattr(entity, head, None)
+    if not rest:
+        return _flatten(value)
+    items = value if isinstance(value, tuple) else (value,)
+    found: list[Scalar] = []
+    for item in items:
+        if item is not None:
+            found.extend(_flatten(getattr(item, rest, None)))
+    return found
 
 
 def _kind(value: Scalar) -> str:
@@ -108,14 +120,15 @@ def _in_range(value: Scalar, condition: Range) -> bool:
     return True
 
 
-def text_terms(entity: Entity) -> frozenset[str]:
-    """Every search term in the entity's text fields and string property values."""
+def text_terms(entity: Record) -> frozenset[str]:
+    """Every search term in the record's text fields and string property values."""
     terms: set[str] = set()
-    for path in TEXT_FIELDS:
+    for path in RECORD_TEXT_FIELDS[entity.RECORD_TYPE]:
         for value in field_values(entity, path):
             if isinstance(value, str):
                 terms.update(tokenize(value))
-    for raw in entity.properties.values():
+    properties: dict[str, Any] = getattr(entity, "properties", {})
+    for raw in properties.values():
         for value in _flatten(raw):
             if isinstance(value, str):
                 terms.update(tokenize(value))
@@ -123,11 +136,11 @@ def text_terms(entity: Entity) -> frozenset[str]:
 
 
 def matches(
-    entity: Entity,
+    entity: R,
     condition: Filter | None,
-    terms_of: Callable[[Entity], AbstractSet[str]] = text_terms,
+    terms_of: Callable[[R], AbstractSet[str]] = text_terms,
 ) -> bool:
-    """Whether ``entity`` satisfies ``condition`` (``None`` matches every entity).
+    """Whether ``entity`` (any record) satisfies ``condition`` (``None`` matches every one).
 
     ``terms_of`` gives an entity's search terms; a store may pass a cached equivalent of
     :func:`text_terms` so that text is not tokenised again for every query.
@@ -156,8 +169,8 @@ def matches(
     raise TypeError(f"unknown filter node {type(condition).__name__}")
 
 
-def sort_position(entity: Entity, order_by: Sequence[OrderKey]) -> SortPosition:
-    """The entity's place in an ordering: its value for each key (or ``None``) and its id."""
+def sort_position(entity: Record, order_by: Sequence[OrderKey]) -> SortPosition:
+    """The record's place in an ordering: its value for each key (or ``None``) and its id."""
     values: list[SortValue] = []
     for key in order_by:
         found = field_values(entity, key.field)
@@ -184,11 +197,11 @@ def compare_positions(left: SortPosition, right: SortPosition, order_by: Sequenc
     return (left.id > right.id) - (left.id < right.id)
 
 
-def sort_entities(entities: Sequence[Entity], order_by: Sequence[OrderKey]) -> list[Entity]:
-    """``entities`` in the order a search with ``order_by`` returns them."""
+def sort_entities(entities: Sequence[R], order_by: Sequence[OrderKey]) -> list[R]:
+    """``entities`` (records of one type) in the order a search with ``order_by`` returns them."""
     positions = {entity.id: sort_position(entity, order_by) for entity in entities}
 
-    def compare(a: Entity, b: Entity) -> int:
+    def compare(a: R, b: R) -> int:
         return compare_positions(positions[a.id], positions[b.id], order_by)
 
     return sorted(entities, key=functools.cmp_to_key(compare))

@@ -11,11 +11,11 @@ the conjuncts it can compile are pushed, the rest stay with the layer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
-from typing import Final
+from typing import Any, Final
 
 from contracts.errors import UpstreamContractError, ValidationFailed
 from contracts.evaluation import compare_positions, matches, sort_entities, sort_position
-from contracts.models.entities import Entity
+from contracts.models.common import Record, RecordType
 from contracts.paging import SortPosition
 from contracts.query import And, Filter, OrderKey
 from contracts.requests import SearchPlan, SearchRequest
@@ -27,7 +27,7 @@ _CHUNK: Final = 500
 
 EVERYTHING_IN_LAYER: Final = "the layer filters and sorts every entity the backend scans"
 
-Reader = Callable[[SearchRequest], list[Entity]]
+Reader = Callable[[SearchRequest], list[Any]]
 """Reads one request's worth of entities from the backend (its search, or a scan)."""
 
 
@@ -67,33 +67,35 @@ def _conjunction(parts: tuple[Filter, ...]) -> Filter | None:
 def run_search(
     read: Reader,
     plan: SearchPlan,
+    record_type: RecordType,
     order_by: tuple[OrderKey, ...],
     after: SortPosition | None,
     limit: int,
-) -> list[Entity]:
-    """Up to ``limit`` entities of a search, in order, strictly after ``after``.
+) -> list[Record]:
+    """Up to ``limit`` records of a search, in order, strictly after ``after``.
 
     Raises:
         UpstreamContractError: the backend returned entities out of its declared order.
         ValidationFailed: the layer would have to sort more than ``plan.sort_limit`` entities.
     """
     if plan.ordered:
-        return _ordered(read, plan, order_by, after, limit)
-    return _sorted_by_layer(read, plan, order_by, after, limit)
+        return _ordered(read, plan, record_type, order_by, after, limit)
+    return _sorted_by_layer(read, plan, record_type, order_by, after, limit)
 
 
 def _ordered(
     read: Reader,
     plan: SearchPlan,
+    record_type: RecordType,
     order_by: tuple[OrderKey, ...],
     after: SortPosition | None,
     limit: int,
-) -> list[Entity]:
+) -> list[Record]:
     chunk = limit if plan.residual is None else max(limit, _CHUNK)
-    found: list[Entity] = []
+    found: list[Record] = []
     position = after
     while True:
-        rows = read(SearchRequest(plan.pushed, order_by, position, chunk))
+        rows = read(SearchRequest(plan.pushed, order_by, position, chunk, record_type))
         for entity in rows:
             here = sort_position(entity, order_by)
             if position is not None and compare_positions(here, position, order_by) <= 0:
@@ -112,12 +114,13 @@ def _ordered(
 def _sorted_by_layer(
     read: Reader,
     plan: SearchPlan,
+    record_type: RecordType,
     order_by: tuple[OrderKey, ...],
     after: SortPosition | None,
     limit: int,
-) -> list[Entity]:
+) -> list[Record]:
     found = []
-    for entity in _every_match(read, plan):
+    for entity in _every_match(read, plan, record_type):
         found.append(entity)
         if plan.sort_limit is not None and len(found) > plan.sort_limit:
             names = ", ".join(key.field for key in order_by) or "id"
@@ -135,12 +138,12 @@ def _sorted_by_layer(
     return ordered[:limit]
 
 
-def _every_match(read: Reader, plan: SearchPlan) -> Iterator[Entity]:
-    """Every entity matching the plan, read from the backend by id in chunks."""
+def _every_match(read: Reader, plan: SearchPlan, record_type: RecordType) -> Iterator[Record]:
+    """Every record matching the plan, read from the backend by id in chunks."""
     last: str | None = None
     while True:
         start = None if last is None else SortPosition((), last)
-        rows = read(SearchRequest(plan.pushed, (), start, _CHUNK))
+        rows = read(SearchRequest(plan.pushed, (), start, _CHUNK, record_type))
         for entity in rows:
             if last is not None and entity.id <= last:
                 raise UpstreamContractError(

@@ -31,28 +31,33 @@ from pydantic import BeforeValidator, Field, StrictBool, StrictInt, model_valida
 
 from contracts.errors import ValidationFailed
 from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text, to_utc
-from contracts.models.common import StrictModel
+from contracts.models.common import RecordType, StrictModel
 from contracts.paging import MAX_CURSOR_LENGTH
 
 __all__ = [
-    "FIELDS",
-    "MAX_FILTER_DEPTH",
-    "MAX_FILTER_LEAVES",
-    "MAX_PAGE_SIZE",
-    "TEXT_FIELDS",
+    "ALL_FIELDS",
     "And",
     "Eq",
+    "FIELDS",
     "FieldSpec",
     "Filter",
     "In",
+    "MAX_FILTER_DEPTH",
+    "MAX_FILTER_LEAVES",
+    "MAX_PAGE_SIZE",
     "Not",
     "Or",
     "OrderKey",
     "Prefix",
+    "RECORD_FIELDS",
+    "RECORD_TEXT_FIELDS",
     "Range",
     "SearchQuery",
+    "TEXT_FIELDS",
     "Text",
+    "WITH_PROPERTIES",
     "field_spec",
+    "fields_problem",
     "tokenize",
 ]
 
@@ -124,11 +129,110 @@ FIELDS: Final[dict[str, FieldSpec]] = _specs(
     FieldSpec("event.reference", "str"),
     FieldSpec("event.category", "str"),
     FieldSpec("event.outcome", "str"),
+    FieldSpec("provenance.source_system", "str", multi=True),
+    FieldSpec("provenance.source_record_id", "str", multi=True),
+    FieldSpec("provenance.source_dataset", "str", multi=True),
 )
-"""The named fields filters and ordering may use, besides ``properties.<name>``.
+"""The named entity fields filters and ordering may use, besides ``properties.<name>``.
 
 ``identifiers.*`` gathers the identifiers of whichever well-known block the entity has.
 """
+
+_COMMON: Final = (
+    FieldSpec("id", "str", sortable=True),
+    FieldSpec("version", "int", sortable=True),
+    FieldSpec("created_at", "datetime", sortable=True),
+    FieldSpec("updated_at", "datetime", sortable=True),
+    FieldSpec("markings.classification", "str"),
+    FieldSpec("markings.sensitive", "bool"),
+    FieldSpec("markings.caveats", "str", multi=True),
+    FieldSpec("markings.compartments", "str", multi=True),
+    FieldSpec("provenance.source_system", "str", multi=True),
+    FieldSpec("provenance.source_record_id", "str", multi=True),
+    FieldSpec("provenance.source_dataset", "str", multi=True),
+)
+
+RECORD_FIELDS: Final[dict[RecordType, dict[str, FieldSpec]]] = {
+    RecordType.ENTITY: FIELDS,
+    RecordType.LINK: _specs(
+        *_COMMON,
+        FieldSpec("type", "str", sortable=True),
+        FieldSpec("source_id", "str", sortable=True),
+        FieldSpec("target_id", "str", sortable=True),
+        FieldSpec("directed", "bool"),
+        FieldSpec("role", "str", sortable=True),
+        FieldSpec("qualifier", "str"),
+        FieldSpec("valid_from", "datetime", sortable=True),
+        FieldSpec("valid_to", "datetime", sortable=True),
+        FieldSpec("confidence", "float", sortable=True),
+        FieldSpec("fact_or_assessment", "str"),
+    ),
+    RecordType.CASE: _specs(
+        *_COMMON,
+        FieldSpec("reference", "str", sortable=True),
+        FieldSpec("title", "str", sortable=True),
+        FieldSpec("status", "str", sortable=True),
+        FieldSpec("description", "str"),
+        FieldSpec("officer_in_case", "str", sortable=True),
+        FieldSpec("opened_at", "datetime", sortable=True),
+        FieldSpec("closed_at", "datetime", sortable=True),
+        FieldSpec("compartment", "str"),
+        FieldSpec("members.entity_id", "str", multi=True),
+        FieldSpec("members.role", "str", multi=True),
+    ),
+    RecordType.INTELLIGENCE_REPORT: _specs(
+        *_COMMON,
+        FieldSpec("reference", "str", sortable=True),
+        FieldSpec("submitted_at", "datetime", sortable=True),
+        FieldSpec("submitted_by", "str", sortable=True),
+        FieldSpec("originating_unit", "str"),
+        FieldSpec("source_ref", "str"),
+        FieldSpec("grading.scheme", "str"),
+        FieldSpec("grading.source_evaluation", "str"),
+        FieldSpec("grading.handling_code", "str"),
+        FieldSpec("text", "str"),
+        FieldSpec("subjects.entity_id", "str", multi=True),
+        FieldSpec("subjects.role", "str", multi=True),
+        FieldSpec("sanitised", "bool"),
+        FieldSpec("fact_or_assessment", "str"),
+    ),
+    RecordType.EXHIBIT: _specs(
+        *_COMMON,
+        FieldSpec("reference", "str", sortable=True),
+        FieldSpec("description", "str"),
+        FieldSpec("object_entity_id", "str"),
+        FieldSpec("case_id", "str"),
+        FieldSpec("seized_at", "datetime", sortable=True),
+        FieldSpec("seized_by", "str"),
+        FieldSpec("seized_from", "str"),
+        FieldSpec("storage_location", "str"),
+        FieldSpec("content_hash", "str"),
+        FieldSpec("media_type", "str"),
+        FieldSpec("size_bytes", "int", sortable=True),
+        FieldSpec("custody.to_holder", "str", multi=True),
+    ),
+}
+"""The named fields of each record type; entities and links also take ``properties.<name>``."""
+
+WITH_PROPERTIES: Final = frozenset({RecordType.ENTITY, RecordType.LINK})
+"""Record types with free ``properties``."""
+
+
+def _union(catalogs: list[dict[str, FieldSpec]]) -> dict[str, FieldSpec]:
+    merged: dict[str, FieldSpec] = {}
+    for catalog in catalogs:
+        for name, spec in catalog.items():
+            known = merged.setdefault(name, spec)
+            if known.kind != spec.kind:
+                raise TypeError(f"field {name} has two kinds: {known.kind} and {spec.kind}")
+            if spec.sortable and not known.sortable:
+                merged[name] = spec
+    return merged
+
+
+ALL_FIELDS: Final[dict[str, FieldSpec]] = _union(list(RECORD_FIELDS.values()))
+"""Every named field of any record type, each with its one kind (a leaf is checked against it;
+a query's record type narrows it to :data:`RECORD_FIELDS`)."""
 
 TEXT_FIELDS: Final[tuple[str, ...]] = (
     "label",
@@ -150,22 +254,54 @@ TEXT_FIELDS: Final[tuple[str, ...]] = (
 )
 """Fields whose words ``Text`` searches, together with every string property value."""
 
+RECORD_TEXT_FIELDS: Final[dict[RecordType, tuple[str, ...]]] = {
+    RecordType.ENTITY: TEXT_FIELDS,
+    RecordType.LINK: ("qualifier",),
+    RecordType.CASE: ("reference", "title", "description", "officer_in_case"),
+    RecordType.INTELLIGENCE_REPORT: (
+        "reference",
+        "text",
+        "submitted_by",
+        "originating_unit",
+        "source_ref",
+    ),
+    RecordType.EXHIBIT: (
+        "reference",
+        "description",
+        "seized_by",
+        "seized_from",
+        "storage_location",
+        "media_type",
+    ),
+}
+"""The text fields of each record type (entities and links add their string properties)."""
+
 _PROPERTY_PATH = re.compile(r"^properties\.([a-z][a-z0-9_]{0,63})$")
 _PROPERTY_SPEC_KIND: Final = "property"
 _TERM = re.compile(r"[^\W_]+")
 
 
-def field_spec(name: str) -> FieldSpec | None:
+def field_spec(name: str, record_type: RecordType | None = None) -> FieldSpec | None:
     """The spec of a named field, ``None`` for ``properties.<name>`` (any scalar type).
 
+    Without ``record_type`` any record type's field is known (see :data:`ALL_FIELDS`).
+
     Raises:
-        ValidationFailed: ``name`` is neither a known field nor a property path.
+        ValidationFailed: ``name`` is neither a known field of the record type nor a property
+            path of a record type with properties.
     """
-    spec = FIELDS.get(name)
+    catalog = ALL_FIELDS if record_type is None else RECORD_FIELDS[record_type]
+    spec = catalog.get(name)
     if spec is not None:
         return spec
-    if _PROPERTY_PATH.match(name):
+    if _PROPERTY_PATH.match(name) and (record_type is None or record_type in WITH_PROPERTIES):
         return None
+    if record_type is not None and record_type is not RecordType.ENTITY:
+        known = ", ".join(sorted(catalog))
+        tail = " or properties.<name>" if record_type in WITH_PROPERTIES else ""
+        raise ValidationFailed(
+            f"a {record_type.value} has no search field {name[:80]!r}; use one of {known}{tail}"
+        )
     # Suggest the fields a typo is close to, whole (``persn.family_name``) or by the part after
     # the dot (``famly_name``); the whole list, 40 names long, hides the one that was meant.
     typed = name[:80]
@@ -469,7 +605,7 @@ class OrderKey(StrictModel):
 
     @model_validator(mode="after")
     def _sortable(self) -> Self:
-        spec = FIELDS.get(self.field)
+        spec = ALL_FIELDS.get(self.field)
         if spec is None or not spec.sortable:
             sortable = ", ".join(name for name, s in FIELDS.items() if s.sortable)
             raise ValueError(f"cannot sort by {self.field[:80]!r}; sortable fields: {sortable}")
@@ -503,3 +639,31 @@ class SearchQuery(StrictModel):
     def fingerprint_source(self) -> str:
         """Canonical JSON of what the results depend on (filter and order), for cursors."""
         return self.model_dump_json(include={"filter", "order_by"})
+
+
+def _leaves(node: Filter) -> list[Filter]:
+    if isinstance(node, And | Or):
+        return [leaf for child in node.filters for leaf in _leaves(child)]
+    if isinstance(node, Not):
+        return _leaves(node.filter)
+    return [node]
+
+
+def fields_problem(
+    condition: Filter | None, order_by: tuple[OrderKey, ...], record_type: RecordType
+) -> str | None:
+    """Why ``condition`` and ``order_by`` do not fit ``record_type``'s fields, or ``None``."""
+    for leaf in [] if condition is None else _leaves(condition):
+        if not isinstance(leaf, Eq | In | Range | Prefix):
+            continue
+        try:
+            field_spec(leaf.field, record_type)
+        except ValidationFailed as exc:
+            return str(exc)
+    catalog = RECORD_FIELDS[record_type]
+    for key in order_by:
+        spec = catalog.get(key.field)
+        if spec is None or not spec.sortable:
+            sortable = ", ".join(name for name, s in catalog.items() if s.sortable)
+            return f"cannot sort a {record_type.value} by {key.field[:80]!r}; sortable: {sortable}"
+    return None

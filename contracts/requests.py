@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from contracts.models.common import RecordType
 from contracts.models.entities import Entity, EntityKind
 from contracts.paging import SortPosition
 from contracts.query import Filter, OrderKey
@@ -59,19 +60,21 @@ class SearchPlan:
 
 @dataclass(frozen=True, slots=True)
 class SearchRequest:
-    """One read of a backend's search: entities matching ``condition``, in order, after a place.
+    """One read of a backend's search: records matching ``condition``, in order, after a place.
 
     Attributes:
-        condition: the plan's pushed condition (``None``: every entity).
+        condition: the plan's pushed condition (``None``: every record of the type).
         order_by: the order keys (empty: by id only); ids break ties.
-        after: return only entities strictly after this position in that order.
-        limit: return at most this many entities.
+        after: return only records strictly after this position in that order.
+        limit: return at most this many records.
+        record_type: the type of the records searched (entities unless ``search.records``).
     """
 
     condition: Filter | None
     order_by: tuple[OrderKey, ...]
     after: SortPosition | None
     limit: int
+    record_type: RecordType = RecordType.ENTITY
 
 
 @dataclass(frozen=True, slots=True)

@@ -19,7 +19,7 @@ from contracts.models.links import Link
 from contracts.requests import ExpandRequest, SearchRequest
 from contracts.results import Hop, UnreadableRecord
 
-__all__ = ["SCAN_PAGE", "expand_over_scan", "export_over_scan", "read_entities", "readable"]
+__all__ = ["SCAN_PAGE", "expand_over_scan", "export_over_scan", "read_records", "readable"]
 
 SCAN_PAGE: Final = 1_000
 """Records read per ``scan`` call."""
@@ -54,19 +54,14 @@ def export_over_scan(
             after = last.record_id if isinstance(last, UnreadableRecord) else last.id
 
 
-def read_entities(backend: StoreBackend, request: SearchRequest) -> list[Entity]:
-    """Entities by id after ``request.after``, as a search reader over ``scan``.
+def read_records(backend: StoreBackend, request: SearchRequest) -> list[Record]:
+    """Records of the request's type by id after ``request.after``: a search reader over scan.
 
     The request carries no condition and no order: the layer filters and sorts.
     """
     after = None if request.after is None else request.after.id
-    rows = backend.scan(RecordType.ENTITY, after, request.limit)
-    entities = []
-    for row in rows:
-        entity = readable(row)
-        assert isinstance(entity, Entity)
-        entities.append(entity)
-    return entities
+    rows = backend.scan(request.record_type, after, request.limit)
+    return [readable(row) for row in rows]
 
 
 def expand_over_scan(backend: StoreBackend, request: ExpandRequest) -> list[Hop]:

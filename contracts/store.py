@@ -17,7 +17,7 @@ import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from types import MappingProxyType, TracebackType
-from typing import TYPE_CHECKING, Final, Self, TypeVar
+from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
 from contracts import admission, emulation, planning, scan_emulation
 from contracts._pipeline import WritePipeline
@@ -40,8 +40,21 @@ from contracts.models.cases import Case
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity, EntityKind
 from contracts.models.links import Link
+from contracts.models.records import record_class
 from contracts.paging import SortPosition, decode_cursor, encode_cursor
-from contracts.query import FIELDS, And, Filter, Not, Or, OrderKey, SearchQuery, Text
+from contracts.query import (
+    MAX_PAGE_SIZE,
+    RECORD_FIELDS,
+    And,
+    Eq,
+    Filter,
+    Not,
+    Or,
+    OrderKey,
+    SearchQuery,
+    Text,
+    fields_problem,
+)
 from contracts.requests import (
     ExpandRequest,
     NeighbourhoodRequest,
@@ -82,6 +95,7 @@ _EMULATED_OVER: Final[Mapping[Capability, str]] = MappingProxyType(
         Capability.SEARCH_FILTER: "the layer filters entities read with scan",
         Capability.SEARCH_TEXT: "the layer matches search terms in entities read with scan",
         Capability.SEARCH_ORDER: "the layer sorts entities read with scan",
+        Capability.SEARCH_RECORDS: "the layer filters and sorts records read with scan",
         Capability.GRAPH_EXPAND: "the layer reads every link with scan",
         Capability.GRAPH_NEIGHBOURHOOD: "a breadth-first walk over expand",
         Capability.GRAPH_SHORTEST_PATHS: "a bidirectional breadth-first search over expand",
@@ -335,26 +349,107 @@ class CaseStore:
         Raises:
             NotSupported: the query uses filters, text or ordering the adapter lacks.
             InvalidCursor: the cursor belongs to another query.
+            ValidationFailed: the query names a field entities do not have.
         """
+        return self.search_records(Entity, query)
+
+    def search_records(self, record_type: type[R], query: SearchQuery | None = None) -> Page[R]:
+        """One page of the records of ``record_type`` matching ``query``.
+
+        Fields are those of the record type (``contracts.query.RECORD_FIELDS``); a case is
+        found by its ``reference``, a link by its ``type``, ``role`` or endpoints, any record by
+        ``provenance.source_system`` and ``provenance.source_record_id``.
+
+        Raises:
+            NotSupported: the record type, or a search of records other than entities
+                (``search.records``), or the filters, text or ordering used are unsupported.
+            InvalidCursor: the cursor belongs to another query.
+            ValidationFailed: the query names a field the record type does not have.
+        """
+        kind = admission.checked_record_class(record_type).RECORD_TYPE
+        self._require_record_type(kind)
+        if kind is not RecordType.ENTITY:
+            self._require(Capability.SEARCH_RECORDS)
         query = admission.admitted_query(query if query is not None else SearchQuery())
+        problem = fields_problem(query.filter, query.order_by, kind)
+        if problem:
+            raise ValidationFailed(problem)
         if query.filter is not None:
             self._require(Capability.SEARCH_FILTER)
             if _has_text(query.filter):
                 self._require(Capability.SEARCH_TEXT)
         if query.order_by:
             self._require(Capability.SEARCH_ORDER)
-        scope = "search:" + query.fingerprint_source()
+        prefix = "search:" if kind is RecordType.ENTITY else f"search:{kind.value}:"
+        scope = prefix + query.fingerprint_source()
         after = None
         if query.cursor:
             after = self._typed_position(
-                decode_cursor(query.cursor, scope, len(query.order_by)), query.order_by
+                decode_cursor(query.cursor, scope, len(query.order_by)), query.order_by, kind
             )
-        rows = self._search(query.filter, query.order_by, after, query.page_size + 1)
+        rows = self._search(kind, query.filter, query.order_by, after, query.page_size + 1)
         items = rows[: query.page_size]
         next_cursor = None
         if len(rows) > query.page_size:
             next_cursor = encode_cursor(scope, sort_position(items[-1], query.order_by))
-        return Page[Entity](items=tuple(items), next_cursor=next_cursor)
+        return Page[record_type](items=tuple(items), next_cursor=next_cursor)  # type: ignore[valid-type]
+
+    def find_by_source(
+        self,
+        source_system: str,
+        source_record_id: str,
+        record_types: Iterable[type[Record]] | None = None,
+    ) -> list[Record]:
+        """The records one of whose provenance entries names this source system and record id.
+
+        How an importer recognises what it loaded before. Ordered by record type (entities,
+        links, cases, reports, exhibits) then id; without ``record_types``, the types this
+        store cannot search are left out.
+
+        Raises:
+            NotSupported: a named record type, or searching it, is unsupported.
+            ValidationFailed: a source value is not a string.
+        """
+        system = admission.checked_text(source_system, "source_system")
+        record_id = admission.checked_text(source_record_id, "source_record_id")
+        if record_types is None:
+            kinds = [record_class(kind) for kind in RecordType if self._searchable(kind)]
+        else:
+            kinds = [admission.checked_record_class(kind) for kind in record_types]
+        condition = And(
+            Eq("provenance.source_system", system), Eq("provenance.source_record_id", record_id)
+        )
+        found: list[Record] = []
+        for kind in sorted(kinds, key=lambda k: list(RecordType).index(k.RECORD_TYPE)):
+            query = SearchQuery(filter=condition, page_size=MAX_PAGE_SIZE)
+            for record in self.iter_search_records(kind, query):
+                # Both values must sit in the same entry, not one in each of two entries.
+                if any(
+                    entry.source_system == system and entry.source_record_id == record_id
+                    for entry in record.provenance
+                ):
+                    found.append(record)
+        return found
+
+    def _searchable(self, record_type: RecordType) -> bool:
+        capability = RECORD_CAPABILITY.get(record_type)
+        if capability is not None and not self.supports(capability):
+            return False
+        if not self.supports(Capability.SEARCH_FILTER):
+            return False
+        return record_type is RecordType.ENTITY or self.supports(Capability.SEARCH_RECORDS)
+
+    def iter_search_records(
+        self, record_type: type[R], query: SearchQuery | None = None
+    ) -> Iterator[R]:
+        """Every record of ``record_type`` matching ``query``, following cursors."""
+        query = query if query is not None else SearchQuery()
+        while True:
+            page = self.search_records(record_type, query)
+            yield from page.items
+            if page.next_cursor is None:
+                return
+            query = query.model_copy(update={"cursor": page.next_cursor})
 
     def iter_search(self, query: SearchQuery | None = None) -> Iterator[Entity]:
         """Every entity matching ``query``, following cursors page by page."""
@@ -662,21 +757,26 @@ class CaseStore:
 
     def _search(
         self,
+        record_type: RecordType,
         condition: Filter | None,
         order_by: tuple[OrderKey, ...],
         after: SortPosition | None,
         limit: int,
-    ) -> list[Entity]:
-        plan, read = self._planned(condition, order_by)
-        return planning.run_search(read, plan, order_by, after, limit)
+    ) -> list[Any]:
+        plan, read = self._planned(record_type, condition, order_by)
+        return planning.run_search(read, plan, record_type, order_by, after, limit)
 
     def _planned(
-        self, condition: Filter | None, order_by: tuple[OrderKey, ...]
+        self, record_type: RecordType, condition: Filter | None, order_by: tuple[OrderKey, ...]
     ) -> tuple[SearchPlan, planning.Reader]:
         """The plan of a search and the reader it pages through: the backend's or ``scan``."""
         declared = self.capabilities()
-        if any(declared[c] in _BACKEND_DOES for c in SEARCH_CAPABILITIES):
-            return self._backend.plan_search(condition, order_by), self._backend.search
+        searches = any(declared[c] in _BACKEND_DOES for c in SEARCH_CAPABILITIES)
+        if record_type is not RecordType.ENTITY:
+            searches = searches and declared[Capability.SEARCH_RECORDS] in _BACKEND_DOES
+        if searches:
+            plan = self._backend.plan_search(record_type, condition, order_by)
+            return plan, self._backend.search
         plan = SearchPlan(
             pushed=None,
             residual=condition,
@@ -684,18 +784,19 @@ class CaseStore:
             note=planning.EVERYTHING_IN_LAYER,
         )
 
-        def read(request: SearchRequest) -> list[Entity]:
-            return scan_emulation.read_entities(self._backend, request)
+        def read(request: SearchRequest) -> list[Record]:
+            return scan_emulation.read_records(self._backend, request)
 
         return plan, read
 
-    def plan_search(self, query: SearchQuery) -> SearchPlan:
+    def plan_search(self, query: SearchQuery, record_type: type[Record] = Entity) -> SearchPlan:
         """How this store runs ``query``: what the backend does and what the layer does.
 
-        For reports and tests of declarations; :meth:`search` plans the same way.
+        For reports and tests of declarations; :meth:`search_records` plans the same way.
         """
+        kind = admission.checked_record_class(record_type).RECORD_TYPE
         query = admission.admitted_query(query)
-        return self._planned(query.filter, query.order_by)[0]
+        return self._planned(kind, query.filter, query.order_by)[0]
 
     def _checked_record(self, record: R) -> R:
         return admission.admitted_record(record)
@@ -784,10 +885,12 @@ class CaseStore:
         admission.checked_int(depth, name, minimum, MAX_DEPTH)
 
     @staticmethod
-    def _typed_position(position: SortPosition, order_by: tuple[OrderKey, ...]) -> SortPosition:
+    def _typed_position(
+        position: SortPosition, order_by: tuple[OrderKey, ...], record_type: RecordType
+    ) -> SortPosition:
         """Check the cursor's values have the types of their fields."""
         for key, value in zip(order_by, position.values, strict=True):
-            kind = FIELDS[key.field].kind
+            kind = RECORD_FIELDS[record_type][key.field].kind
             ok = (
                 value is None
                 or {
@@ -875,6 +978,12 @@ class AsyncCaseStore:
     async def search(self, query: SearchQuery | None = None) -> Page[Entity]:
         """See :meth:`CaseStore.search`."""
         return await asyncio.to_thread(self._store.search, query)
+
+    async def search_records(
+        self, record_type: type[R], query: SearchQuery | None = None
+    ) -> Page[R]:
+        """See :meth:`CaseStore.search_records`."""
+        return await asyncio.to_thread(self._store.search_records, record_type, query)
 
     async def iter_search(self, query: SearchQuery | None = None) -> AsyncIterator[Entity]:
         """See :meth:`CaseStore.iter_search`; each page is read on the worker thread."""

@@ -258,7 +258,7 @@ class RecordLayout:
         extract = field_values if isinstance(record, Entity) else _walk_path
         out: dict[str, Any] = {}
         for prop in self.properties:
-            found = extract(record, prop.path)  # type: ignore[arg-type]
+            found = extract(record, prop.path)
             encoded = [encode_value(value) for value in found]
             out[prop.api_name] = encoded if prop.multi else (encoded[0] if encoded else None)
         return out

@@ -170,7 +170,7 @@ class FoundryBackend(StoreBackend):
         **{
             capability.name: (
                 Support.EMULATED
-                if capability in _LAYER_WALKS
+                if capability in _LAYER_WALKS or capability is Capability.SEARCH_RECORDS
                 else Support.PARTIAL
                 if capability in _SEARCH
                 else Support.NATIVE
@@ -372,7 +372,9 @@ class FoundryBackend(StoreBackend):
         return rows
 
     @override
-    def plan_search(self, condition: Filter | None, order_by: tuple[OrderKey, ...]) -> SearchPlan:
+    def plan_search(
+        self, record_type: RecordType, condition: Filter | None, order_by: tuple[OrderKey, ...]
+    ) -> SearchPlan:
         layout = self.mapping.entity
         keys = _order_by(layout, order_by)
         compiled = compile_search(condition, layout, max_depth=self.options.max_where_depth)

@@ -80,7 +80,14 @@ class SqlBackend(StoreBackend):
             the engine waits (SQLite's ``busy_timeout_ms``) while this one tried to upgrade it.
     """
 
-    CAPABILITIES = declare(**{capability.name: Support.NATIVE for capability in Capability})
+    CAPABILITIES = declare(
+        **{
+            capability.name: (
+                Support.EMULATED if capability is Capability.SEARCH_RECORDS else Support.NATIVE
+            )
+            for capability in Capability
+        }
+    )
 
     def __init__(self, engine: Engine, *, upgrade: bool = True) -> None:
         self._engine = engine

@@ -328,6 +328,8 @@ def values_at(entity: Entity, path: str) -> list[Any]:
             for identifier in (data[block] or {}).get("identifiers", [])
         ]
     value = data[head]
+    if rest and isinstance(value, list | tuple):  # provenance: one value per entry
+        return _scalars([item[rest] for item in value])
     if rest:
         value = None if value is None else value[rest]
     return _scalars(value)

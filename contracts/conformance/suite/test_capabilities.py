@@ -23,6 +23,7 @@ from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity, EntityKind
 from contracts.models.exhibits import Exhibit
 from contracts.models.intelligence import IntelligenceReport
+from contracts.models.links import Link
 from contracts.query import And, Eq, Filter, In, Not, Or, OrderKey, Prefix, Range, SearchQuery, Text
 from contracts.results import AdapterInfo, BulkReport, Path, UnreadableRecord
 from contracts.store import CaseStore
@@ -114,13 +115,19 @@ def test_only_search_graph_walks_and_export_may_be_emulated(store: CaseStore) ->
         Capability.SEARCH_FILTER,
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
+        Capability.SEARCH_RECORDS,
         Capability.GRAPH_EXPAND,
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
         Capability.TIMELINE,
         Capability.BULK_EXPORT,
     } == EMULATABLE
-    assert {Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER} == PARTIABLE
+    assert {
+        Capability.SEARCH_FILTER,
+        Capability.SEARCH_TEXT,
+        Capability.SEARCH_ORDER,
+        Capability.SEARCH_RECORDS,
+    } == PARTIABLE
     declared = store.capabilities()
     assert {c for c, how in declared.items() if how is Support.EMULATED} <= EMULATABLE
     assert {c for c, how in declared.items() if how is Support.PARTIAL} <= PARTIABLE
@@ -318,6 +325,11 @@ _PROBES: dict[Capability, tuple[tuple[Capability, ...], Callable[[CaseStore], An
         (Capability.SEARCH_ORDER,),
         lambda s: [e.id for e in s.search(SearchQuery(order_by=(OrderKey(field="label"),))).items],
         ["probe"],
+    ),
+    Capability.SEARCH_RECORDS: (
+        (Capability.SEARCH_RECORDS,),
+        lambda s: [link.id for link in s.search_records(Link).items],
+        [],
     ),
     Capability.GRAPH_EXPAND: ((Capability.GRAPH_EXPAND,), lambda s: s.expand("probe"), []),
     Capability.GRAPH_NEIGHBOURHOOD: (

@@ -23,6 +23,7 @@ from typing_extensions import override
 
 from adapters._options import refuse_unknown
 from adapters.faults import FaultInjector, FaultPlan, Outcome
+from contracts.aggregation import AggregateQuery, Aggregation, aggregate_records
 from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
@@ -37,7 +38,8 @@ from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.models.records import parse_record
-from contracts.requests import ExpandRequest, SearchRequest
+from contracts.query import Filter
+from contracts.requests import DegreeRequest, ExpandRequest, SearchRequest
 from contracts.results import AdapterInfo, BulkReport, Hop
 from contracts.store import CaseStore
 
@@ -220,10 +222,49 @@ class MemoryBackend(StoreBackend):
                 assert isinstance(neighbour, Entity)
                 if neighbour_kinds is not None and neighbour.kind not in neighbour_kinds:
                     continue
+                if not (
+                    matches(neighbour, request.neighbour_filter)
+                    and matches(link, request.link_filter)
+                ):
+                    continue
                 hops.append(
                     Hop(link=link, neighbour=neighbour, direction="out" if outgoing else "in")
                 )
             return hops
+
+    @override
+    def degree(self, request: DegreeRequest) -> dict[str, int]:
+        with self._operation("expand"):
+            links = self._tables[RecordType.LINK]
+            counted = {}
+            for entity_id in request.entity_ids:
+                hops = 0
+                for link_id in self._incident.get(entity_id, ()):
+                    link = links[link_id]
+                    assert isinstance(link, Link)
+                    if request.link_types is not None and link.type not in request.link_types:
+                        continue
+                    outgoing = link.source_id == entity_id
+                    one_way = link.directed and request.direction != "both"
+                    if one_way and (request.direction == "out") != outgoing:
+                        continue
+                    hops += 1
+                counted[entity_id] = hops
+            return counted
+
+    @override
+    def count(self, record_type: RecordType, condition: Filter | None) -> int:
+        with self._operation("search"):
+            records = list(self._tables[record_type].values())
+        return sum(1 for record in records if matches(record, condition))
+
+    @override
+    def aggregate(self, record_type: RecordType, query: AggregateQuery) -> Aggregation:
+        with self._operation("search"):
+            records = list(self._tables[record_type].values())
+        return aggregate_records(
+            (record for record in records if matches(record, query.filter)), query
+        )
 
     @override
     def write_batch(self, records: Sequence[Record]) -> BulkReport:

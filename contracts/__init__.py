@@ -9,6 +9,7 @@ numbered requirements; :data:`SPEC_VERSION` versions it separately from the pack
 
 from typing import Final
 
+from contracts.aggregation import AggregateQuery, Aggregation, Group, Metric
 from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import (
@@ -76,6 +77,7 @@ from contracts.query import (
     Text,
 )
 from contracts.requests import (
+    DegreeRequest,
     ExpandRequest,
     NeighbourhoodRequest,
     PathsRequest,
@@ -101,6 +103,8 @@ SPEC_VERSION: Final = "0.2.0"
 
 __all__ = [
     "AdapterInfo",
+    "AggregateQuery",
+    "Aggregation",
     "AlreadyExists",
     "And",
     "AnyRecord",
@@ -118,6 +122,7 @@ __all__ = [
     "Conflict",
     "CustodyEvent",
     "DeadlineExceeded",
+    "DegreeRequest",
     "Direction",
     "Entity",
     "EntityKind",
@@ -129,6 +134,7 @@ __all__ = [
     "Grading",
     "Grading3x5x2",
     "Grading5x5x5",
+    "Group",
     "Hop",
     "Identifier",
     "In",
@@ -138,6 +144,7 @@ __all__ = [
     "LinkRole",
     "LocationFields",
     "Markings",
+    "Metric",
     "NeighbourhoodRequest",
     "Not",
     "NotFound",

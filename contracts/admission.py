@@ -21,10 +21,11 @@ from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import EntityKind
 from contracts.models.records import RECORD_CLASSES
-from contracts.query import SearchQuery
+from contracts.query import Filter, SearchQuery
 from contracts.validation import validated
 
 __all__ = [
+    "admitted_filter",
     "admitted_query",
     "admitted_record",
     "checked_int",
@@ -212,6 +213,21 @@ def optional_datetime(value: object, name: str) -> datetime | None:
     if value is None or isinstance(value, datetime):
         return value
     raise ValidationFailed(f"{name} must be a datetime, not {_type_name(value)}")
+
+
+def admitted_filter(condition: object) -> Filter:
+    """``condition`` validated afresh as a filter of the search language, within its limits.
+
+    Raises:
+        ValidationFailed: it is not a filter, or breaks the search language's rules.
+    """
+    data = {"filter": condition}
+    query = validated(lambda: SearchQuery.model_validate(data), "filter")
+    if query.filter is None:
+        raise ValidationFailed("a filter is needed here, not None")
+    admitted = admitted_query(query).filter
+    assert admitted is not None
+    return admitted
 
 
 def admitted_query(query: object) -> SearchQuery:

@@ -22,10 +22,12 @@ from abc import ABC, abstractmethod
 from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any, ClassVar, Final
 
+from contracts.aggregation import AggregateQuery, Aggregation
 from contracts.capabilities import Capability, Support, declaration_problem
 from contracts.models.common import Record, RecordType
 from contracts.query import Filter, OrderKey
 from contracts.requests import (
+    DegreeRequest,
     ExpandRequest,
     NeighbourhoodRequest,
     PathsRequest,
@@ -57,7 +59,10 @@ SEARCH_CAPABILITIES: Final = (
 """The capabilities a backend's :meth:`StoreBackend.search` hook provides."""
 
 _HOOKS: Final[dict[Capability, str]] = {
+    Capability.SEARCH_COUNT: "count",
+    Capability.SEARCH_AGGREGATE: "aggregate",
     Capability.GRAPH_EXPAND: "expand",
+    Capability.GRAPH_DEGREE: "degree",
     Capability.GRAPH_NEIGHBOURHOOD: "neighbourhood",
     Capability.GRAPH_SHORTEST_PATHS: "shortest_paths",
     Capability.TIMELINE: "timeline",
@@ -201,10 +206,33 @@ class StoreBackend(ABC):
         raise NotImplementedError
 
     def expand(self, request: ExpandRequest) -> list[Hop]:
-        """Every hop from the existing entity, ordered by link id (declared native).
+        """Every hop from the existing entity, ordered by link id (declared native or partial).
 
         A link counts as ``out`` when the entity is its source, ``in`` when it is its target;
         an undirected link matches every direction. A self-link appears once, as ``out``.
+        Declared native, the backend also applies the request's neighbour and link filters;
+        declared partial, it never gets them: the layer applies them to what it returns.
+        """
+        raise NotImplementedError
+
+    def degree(self, request: DegreeRequest) -> dict[str, int]:
+        """The number of hops ``expand`` would return for each entity, keyed by id (native)."""
+        raise NotImplementedError
+
+    def count(self, record_type: RecordType, condition: Filter | None) -> int | None:
+        """How many records of ``record_type`` match ``condition`` (declared native or partial).
+
+        ``None`` when this backend cannot count this condition itself: the layer then counts
+        the search's results (a backend that ever answers ``None`` declares it partial).
+        """
+        raise NotImplementedError
+
+    def aggregate(self, record_type: RecordType, query: AggregateQuery) -> Aggregation | None:
+        """The aggregate ``aggregate_records`` defines (declared native or partial).
+
+        ``None`` when this backend cannot compute this query itself: the layer then
+        aggregates the search's results (a backend that ever answers ``None`` declares it
+        partial).
         """
         raise NotImplementedError
 
@@ -276,7 +304,8 @@ def _check_declaration(
             f"{name} declares {partial[0].value} partial but does not override plan_search"
         )
     for capability, hook in _HOOKS.items():
-        if declared[capability] is Support.NATIVE and not _overrides(cls, hook):
+        how = declared[capability]
+        if how in (Support.NATIVE, Support.PARTIAL) and not _overrides(cls, hook):
             raise TypeError(
-                f"{name} declares {capability.value} native but does not override {hook}"
+                f"{name} declares {capability.value} {how.value} but does not override {hook}"
             )

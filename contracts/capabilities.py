@@ -36,7 +36,10 @@ class Capability(StrEnum):
     SEARCH_TEXT = "search.text"
     SEARCH_ORDER = "search.order"
     SEARCH_RECORDS = "search.records"
+    SEARCH_COUNT = "search.count"
+    SEARCH_AGGREGATE = "search.aggregate"
     GRAPH_EXPAND = "graph.expand"
+    GRAPH_DEGREE = "graph.degree"
     GRAPH_NEIGHBOURHOOD = "graph.neighbourhood"
     GRAPH_SHORTEST_PATHS = "graph.shortest_paths"
     TIMELINE = "timeline"
@@ -59,7 +62,10 @@ EMULATABLE: Final[frozenset[Capability]] = frozenset(
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
         Capability.SEARCH_RECORDS,
+        Capability.SEARCH_COUNT,
+        Capability.SEARCH_AGGREGATE,
         Capability.GRAPH_EXPAND,
+        Capability.GRAPH_DEGREE,
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
         Capability.TIMELINE,
@@ -68,8 +74,9 @@ EMULATABLE: Final[frozenset[Capability]] = frozenset(
 )
 """Capabilities the layer can provide from a backend's ``scan`` and ``fetch``.
 
-Search, ordering and ``expand`` are composed over ``scan``; neighbourhoods, paths and timelines
-over ``expand`` (the backend's or the layer's); export pages through ``scan``. Record types and
+Search, ordering, counts, aggregates and ``expand`` are composed over ``scan``; neighbourhoods,
+paths, degrees and timelines over ``expand`` (the backend's or the layer's); export pages
+through ``scan``. Record types and
 bulk writes cannot be emulated: they are storage.
 """
 
@@ -79,6 +86,9 @@ PARTIABLE: Final[frozenset[Capability]] = frozenset(
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
         Capability.SEARCH_RECORDS,
+        Capability.SEARCH_COUNT,
+        Capability.SEARCH_AGGREGATE,
+        Capability.GRAPH_EXPAND,
     }
 )
 """Capabilities a backend may do in part, the layer doing the rest (see
@@ -111,7 +121,12 @@ def declare(**support: Support) -> Mapping[Capability, Support]:
 
 
 _OVER_EXPAND: Final = frozenset(
-    {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
+    {
+        Capability.GRAPH_NEIGHBOURHOOD,
+        Capability.GRAPH_SHORTEST_PATHS,
+        Capability.GRAPH_DEGREE,
+        Capability.TIMELINE,
+    }
 )
 
 

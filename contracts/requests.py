@@ -17,6 +17,7 @@ from contracts.query import Filter, OrderKey
 from contracts.results import Direction
 
 __all__ = [
+    "DegreeRequest",
     "ExpandRequest",
     "NeighbourhoodRequest",
     "PathsRequest",
@@ -86,12 +87,30 @@ class ExpandRequest:
         link_types: follow only links of these types (``None``: all).
         direction: ``out``, ``in`` or ``both``.
         neighbour_kinds: keep only neighbours of these kinds (``None``: all).
+        neighbour_filter: keep only hops whose neighbour matches it (entity fields).
+        link_filter: keep only hops whose link matches it (link fields).
     """
 
     entity_id: str
     link_types: frozenset[str] | None = None
     direction: Direction = "both"
     neighbour_kinds: frozenset[EntityKind] | None = None
+    neighbour_filter: Filter | None = None
+    link_filter: Filter | None = None
+
+    @property
+    def filtered(self) -> bool:
+        """Whether the request filters neighbours or links by a condition."""
+        return self.neighbour_filter is not None or self.link_filter is not None
+
+
+@dataclass(frozen=True, slots=True)
+class DegreeRequest:
+    """How many hops each of ``entity_ids`` (all existing) has, as ``expand`` counts them."""
+
+    entity_ids: tuple[str, ...]
+    link_types: frozenset[str] | None
+    direction: Direction
 
 
 @dataclass(frozen=True, slots=True)

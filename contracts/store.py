@@ -15,12 +15,14 @@ import asyncio
 import itertools
 import logging
 from collections.abc import AsyncIterator, Callable, Iterable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from types import MappingProxyType, TracebackType
 from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 
 from contracts import admission, emulation, planning, scan_emulation
 from contracts._pipeline import WritePipeline
+from contracts.aggregation import AggregateQuery, Aggregation, aggregate_problem, aggregate_records
 from contracts.backend import SEARCH_CAPABILITIES, StoreBackend
 from contracts.capabilities import Capability, Support
 from contracts.errors import (
@@ -33,7 +35,7 @@ from contracts.errors import (
     UpstreamContractError,
     ValidationFailed,
 )
-from contracts.evaluation import sort_position
+from contracts.evaluation import matches, sort_position
 from contracts.invariants import check_update
 from contracts.models._fields import to_utc
 from contracts.models.cases import Case
@@ -56,6 +58,7 @@ from contracts.query import (
     fields_problem,
 )
 from contracts.requests import (
+    DegreeRequest,
     ExpandRequest,
     NeighbourhoodRequest,
     PathsRequest,
@@ -96,7 +99,10 @@ _EMULATED_OVER: Final[Mapping[Capability, str]] = MappingProxyType(
         Capability.SEARCH_TEXT: "the layer matches search terms in entities read with scan",
         Capability.SEARCH_ORDER: "the layer sorts entities read with scan",
         Capability.SEARCH_RECORDS: "the layer filters and sorts records read with scan",
+        Capability.SEARCH_COUNT: "the layer counts the search's results",
+        Capability.SEARCH_AGGREGATE: "the layer groups the search's results",
         Capability.GRAPH_EXPAND: "the layer reads every link with scan",
+        Capability.GRAPH_DEGREE: "the layer counts each entity's hops from expand",
         Capability.GRAPH_NEIGHBOURHOOD: "a breadth-first walk over expand",
         Capability.GRAPH_SHORTEST_PATHS: "a bidirectional breadth-first search over expand",
         Capability.TIMELINE: "events gathered with expand",
@@ -108,6 +114,7 @@ _DIRECTIONS: Final = ("out", "in", "both")
 MAX_DEPTH: Final = 10
 """Deepest neighbourhood or path search the contract asks any backend to run."""
 MAX_BATCH_SIZE: Final = 50_000
+MAX_DEGREE_IDS: Final = 10_000
 
 _log = logging.getLogger("caseport")
 
@@ -470,18 +477,145 @@ class CaseStore:
         link_types: Iterable[str] | None = None,
         direction: Direction = "both",
         neighbour_kinds: Iterable[EntityKind] | None = None,
+        neighbour_filter: Filter | None = None,
+        link_filter: Filter | None = None,
     ) -> list[Hop]:
         """The links of an entity and the entities at their other ends, ordered by link id.
 
+        ``neighbour_filter`` keeps the hops whose neighbour matches it (entity fields),
+        ``link_filter`` those whose link matches it (link fields).
+
         Raises:
             NotFound: the entity does not exist.
+            ValidationFailed: a filter names a field its record type does not have.
         """
         self._require(Capability.GRAPH_EXPAND)
         self._check_direction(direction)
         types = admission.link_types(link_types)
         kinds = admission.kinds(neighbour_kinds, "neighbour_kinds")
+        neighbours, links = self._hop_filters(neighbour_filter, link_filter)
         self.get(Entity, entity_id)
-        return self._expand(ExpandRequest(entity_id, types, direction, kinds))
+        return self._expand(ExpandRequest(entity_id, types, direction, kinds, neighbours, links))
+
+    def degree(
+        self,
+        entity_ids: Iterable[str],
+        *,
+        link_types: Iterable[str] | None = None,
+        direction: Direction = "both",
+    ) -> dict[str, int]:
+        """How many hops ``expand`` gives each entity, in one call, keyed in the order asked.
+
+        Raises:
+            NotFound: an entity does not exist (the first missing one is named).
+            ValidationFailed: more than 10,000 ids, or a bad direction or link type.
+        """
+        support = self._require(Capability.GRAPH_DEGREE)
+        self._check_direction(direction)
+        types = admission.link_types(link_types)
+        ids = list(dict.fromkeys(admission.record_ids(entity_ids, "entity_ids")))
+        if len(ids) > MAX_DEGREE_IDS:
+            raise ValidationFailed(f"degree takes at most {MAX_DEGREE_IDS} entity ids")
+        found = {entity.id for entity in self.get_many(Entity, ids)}
+        for entity_id in ids:
+            if entity_id not in found:
+                raise NotFound(RecordType.ENTITY.value, entity_id)
+        if support is Support.NATIVE:
+            counted = self._backend.degree(DegreeRequest(tuple(ids), types, direction))
+            if set(counted) != set(ids) or any(n < 0 for n in counted.values()):
+                raise UpstreamContractError("the backend's degrees do not match the ids asked")
+            return {entity_id: counted[entity_id] for entity_id in ids}
+        return {
+            entity_id: len(self._expand(ExpandRequest(entity_id, types, direction)))
+            for entity_id in ids
+        }
+
+    def count(self, filter: Filter | None = None, *, record_type: type[Record] = Entity) -> int:
+        """How many records of ``record_type`` match ``filter`` (all of them without one).
+
+        Raises:
+            NotSupported: counting, the record type or the filter's features are unsupported.
+            ValidationFailed: the filter names a field the record type does not have.
+        """
+        support = self._require(Capability.SEARCH_COUNT)
+        kind = self._checked_search(record_type, filter)
+        if support in _BACKEND_DOES:
+            counted: object = self._backend.count(kind, filter)
+            if counted is not None:
+                if not isinstance(counted, int) or isinstance(counted, bool) or counted < 0:
+                    raise UpstreamContractError("the backend's count is not a count")
+                return counted
+        return sum(1 for _ in self._matching(kind, filter))
+
+    def aggregate(
+        self, query: AggregateQuery, *, record_type: type[Record] = Entity
+    ) -> Aggregation:
+        """Groups of the records matching ``query.filter`` with their counts and metrics.
+
+        See :mod:`contracts.aggregation` for the meaning; every backend answers as
+        :func:`contracts.aggregation.aggregate_records` does.
+
+        Raises:
+            NotSupported: aggregation, the record type or the filter's features are
+                unsupported.
+            ValidationFailed: a field the record type does not have, or a metric its field's
+                kind does not allow.
+        """
+        support = self._require(Capability.SEARCH_AGGREGATE)
+        if not isinstance(query, AggregateQuery):
+            raise ValidationFailed("aggregate takes an AggregateQuery")
+        query = AggregateQuery.model_validate(query.model_dump(warnings=False))
+        kind = self._checked_search(record_type, query.filter)
+        problem = aggregate_problem(query, kind)
+        if problem:
+            raise ValidationFailed(problem)
+        if support in _BACKEND_DOES:
+            answer = self._backend.aggregate(kind, query)
+            if answer is not None:
+                return answer
+        return aggregate_records(self._matching(kind, query.filter), query)
+
+    def _checked_search(self, record_type: type[Record], condition: Filter | None) -> RecordType:
+        """The record type of a count or aggregate, checked like a search of it."""
+        kind = admission.checked_record_class(record_type).RECORD_TYPE
+        self._require_record_type(kind)
+        if kind is not RecordType.ENTITY:
+            self._require(Capability.SEARCH_RECORDS)
+        if condition is not None:
+            condition = admission.admitted_filter(condition)
+            self._require(Capability.SEARCH_FILTER)
+            if _has_text(condition):
+                self._require(Capability.SEARCH_TEXT)
+        problem = fields_problem(condition, (), kind)
+        if problem:
+            raise ValidationFailed(problem)
+        return kind
+
+    def _matching(self, kind: RecordType, condition: Filter | None) -> Iterator[Record]:
+        """Every record of ``kind`` matching ``condition``, read through the search plan."""
+        after: SortPosition | None = None
+        while True:
+            rows = self._search(kind, condition, (), after, scan_emulation.SCAN_PAGE)
+            yield from rows
+            if len(rows) < scan_emulation.SCAN_PAGE:
+                return
+            after = SortPosition((), rows[-1].id)
+
+    def _hop_filters(
+        self, neighbour_filter: object, link_filter: object
+    ) -> tuple[Filter | None, Filter | None]:
+        """The neighbour and link filters of a graph call, checked against their fields."""
+        checked: list[Filter | None] = []
+        for value, kind in ((neighbour_filter, RecordType.ENTITY), (link_filter, RecordType.LINK)):
+            if value is None:
+                checked.append(None)
+                continue
+            condition = admission.admitted_filter(value)
+            problem = fields_problem(condition, (), kind)
+            if problem:
+                raise ValidationFailed(problem)
+            checked.append(condition)
+        return checked[0], checked[1]
 
     def neighbourhood(
         self,
@@ -492,12 +626,19 @@ class CaseStore:
         direction: Direction = "both",
         neighbour_kinds: Iterable[EntityKind] | None = None,
         max_entities: int = 10_000,
+        neighbour_filter: Filter | None = None,
+        link_filter: Filter | None = None,
     ) -> Subgraph:
         """Every entity within ``depth`` hops and the links followed to reach them.
 
+        ``neighbour_filter`` and ``link_filter`` restrict the walk as for :meth:`expand`: an
+        entity is reached only through links and entities that match. A filtered neighbourhood
+        is walked by the layer over ``expand``, whatever the backend.
+
         Raises:
             NotFound: the entity does not exist.
-            ValidationFailed: bad depth, or more than ``max_entities`` entities.
+            ValidationFailed: bad depth, or more than ``max_entities`` entities, or a filter
+                naming a field its record type does not have.
         """
         support = self._require(Capability.GRAPH_NEIGHBOURHOOD)
         self._check_direction(direction)
@@ -505,13 +646,14 @@ class CaseStore:
         admission.checked_int(max_entities, "max_entities", 1, 1_000_000)
         types = admission.link_types(link_types)
         kinds = admission.kinds(neighbour_kinds, "neighbour_kinds")
+        neighbours, links = self._hop_filters(neighbour_filter, link_filter)
         root = self.get(Entity, entity_id)
         request = NeighbourhoodRequest(root, depth, types, direction, kinds, max_entities)
-        if support is Support.NATIVE:
+        if support is Support.NATIVE and neighbours is None and links is None:
             return self._backend.neighbourhood(request)
         return emulation.neighbourhood(
             root,
-            self._expander(types),
+            self._expander(types, neighbours, links),
             depth=depth,
             direction=direction,
             kinds=kinds,
@@ -744,16 +886,37 @@ class CaseStore:
 
     # ------------------------------------------------------------------ helpers
 
-    def _expander(self, link_types: frozenset[str] | None) -> emulation.Expander:
+    def _expander(
+        self,
+        link_types: frozenset[str] | None,
+        neighbour_filter: Filter | None = None,
+        link_filter: Filter | None = None,
+    ) -> emulation.Expander:
         def expand(entity_id: str, direction: Direction) -> list[Hop]:
-            return self._expand(ExpandRequest(entity_id, link_types, direction, None))
+            request = ExpandRequest(
+                entity_id, link_types, direction, None, neighbour_filter, link_filter
+            )
+            return self._expand(request)
 
         return expand
 
     def _expand(self, request: ExpandRequest) -> list[Hop]:
-        if self.capabilities()[Capability.GRAPH_EXPAND] is Support.NATIVE:
+        support = self.capabilities()[Capability.GRAPH_EXPAND]
+        if support is Support.NATIVE:
             return self._backend.expand(request)
-        return scan_emulation.expand_over_scan(self._backend, request)
+        unfiltered = replace(request, neighbour_filter=None, link_filter=None)
+        if support is Support.PARTIAL:
+            hops = self._backend.expand(unfiltered)
+        else:
+            hops = scan_emulation.expand_over_scan(self._backend, unfiltered)
+        if not request.filtered:
+            return hops
+        return [
+            hop
+            for hop in hops
+            if matches(hop.neighbour, request.neighbour_filter)
+            and matches(hop.link, request.link_filter)
+        ]
 
     def _search(
         self,

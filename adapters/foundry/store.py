@@ -72,6 +72,14 @@ _MAX_PAGE: Final = 1_000
 _LAYER_WALKS: Final = frozenset(
     {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
 )
+_LAYER_COUNTS: Final = frozenset(
+    {
+        Capability.SEARCH_RECORDS,
+        Capability.SEARCH_COUNT,
+        Capability.SEARCH_AGGREGATE,
+        Capability.GRAPH_DEGREE,
+    }
+)
 _SEARCH: Final = frozenset(
     {Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER}
 )
@@ -170,9 +178,9 @@ class FoundryBackend(StoreBackend):
         **{
             capability.name: (
                 Support.EMULATED
-                if capability in _LAYER_WALKS or capability is Capability.SEARCH_RECORDS
+                if capability in _LAYER_WALKS or capability in _LAYER_COUNTS
                 else Support.PARTIAL
-                if capability in _SEARCH
+                if capability in _SEARCH or capability is Capability.GRAPH_EXPAND
                 else Support.NATIVE
             )
             for capability in Capability
@@ -187,6 +195,10 @@ class FoundryBackend(StoreBackend):
         Capability.SEARCH_ORDER: (
             "Foundry orders by the fields the mapping types; by any other field the layer "
             "sorts the matches, up to max_client_sort of them"
+        ),
+        Capability.GRAPH_EXPAND: (
+            "Foundry lists linked objects; filters on neighbours and links are applied by the "
+            "layer"
         ),
     }
 

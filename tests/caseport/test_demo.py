@@ -126,7 +126,7 @@ def test_demo_ends_with_the_conformance_summary_of_the_first_store() -> None:
     assert "Each test gets a new, empty store from memory://." in result.stdout
     assert "Requirements by area" in result.stdout
     assert (
-        "CONFORMANT: 116 of 123 requirements passed against the store, 5 held in the layer "
+        "CONFORMANT: 121 of 128 requirements passed against the store, 5 held in the layer "
         "only, 2 outside what a run can check." in result.stdout
     )
     assert "NOT CONFORMANT" not in result.stdout

@@ -19,6 +19,7 @@ PACKAGES = ("contracts", "contracts.models", "adapters")
 
 SOURCES: dict[str, tuple[str, ...]] = {
     "contracts": (
+        "contracts.aggregation",
         "contracts.backend",
         "contracts.capabilities",
         "contracts.errors",
@@ -68,6 +69,9 @@ NOT_REEXPORTED: dict[tuple[str, str], str] = {
     ("contracts", "RECORD_TEXT_FIELDS"): "text-search fields for adapters translating queries",
     ("contracts", "WITH_PROPERTIES"): "which record types hold properties; for adapters",
     ("contracts", "fields_problem"): "the check CaseStore runs on a query for a record type",
+    ("contracts", "GroupValue"): "a type alias of Group's key values; for annotations only",
+    ("contracts", "aggregate_problem"): "the check CaseStore runs on an aggregate query",
+    ("contracts", "aggregate_records"): "the reference aggregate, for adapter authors and tests",
     ("contracts", "FIELDS"): "field catalogue for adapters translating queries",
     ("contracts", "TEXT_FIELDS"): "text-search fields for adapters translating queries",
     ("contracts", "MAX_FILTER_DEPTH"): "a limit SearchQuery enforces itself",

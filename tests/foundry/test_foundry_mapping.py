@@ -171,6 +171,7 @@ def test_the_declaration_says_what_the_layer_does() -> None:
         Capability.SEARCH_FILTER,
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
+        Capability.GRAPH_EXPAND,
     ):
         assert caps[capability] is Support.PARTIAL
         assert "layer" in notes[capability]
@@ -178,9 +179,10 @@ def test_the_declaration_says_what_the_layer_does() -> None:
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
         Capability.TIMELINE,
+        Capability.GRAPH_DEGREE,
+        Capability.SEARCH_COUNT,
     ):
         assert caps[capability] is Support.EMULATED
-    assert caps[Capability.GRAPH_EXPAND] is Support.NATIVE
 
 
 def test_each_fake_connect_is_a_fresh_ontology() -> None:

@@ -50,12 +50,12 @@ def run_kit(url: str, report: Path) -> subprocess.CompletedProcess[str]:
 def assert_passed(result: subprocess.CompletedProcess[str], report: Path) -> None:
     """Conformant with exact counts, every test run, the atomicity test under faults too."""
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
-    assert "\n234 passed in " in result.stdout
+    assert "\n243 passed in " in result.stdout
     data = json.loads(report.read_text())
     assert data["adapter"]["name"] == "sql"
     assert data["verdict"] == "conformant"
     assert data["summary"] == {
-        "passed": 116,
+        "passed": 121,
         "partly_tested": 0,
         "layer_only": 5,
         "failed": 0,
@@ -63,7 +63,7 @@ def assert_passed(result: subprocess.CompletedProcess[str], report: Path) -> Non
         "not_applicable": 0,
         "untested": 0,
         "outside_run": 2,
-        "total": 123,
+        "total": 128,
         "tests_not_run": 0,
     }
     (bulk,) = [r for r in data["requirements"] if r["id"] == "BULK-003"]

@@ -13,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from contracts.aggregation import AggregateQuery
 from contracts.backend import StoreBackend
 from contracts.capabilities import EMULATABLE, PARTIABLE, Capability, Support, declare
 from contracts.conformance.suite import data
@@ -116,7 +117,10 @@ def test_only_search_graph_walks_and_export_may_be_emulated(store: CaseStore) ->
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
         Capability.SEARCH_RECORDS,
+        Capability.SEARCH_COUNT,
+        Capability.SEARCH_AGGREGATE,
         Capability.GRAPH_EXPAND,
+        Capability.GRAPH_DEGREE,
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
         Capability.TIMELINE,
@@ -127,6 +131,9 @@ def test_only_search_graph_walks_and_export_may_be_emulated(store: CaseStore) ->
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
         Capability.SEARCH_RECORDS,
+        Capability.SEARCH_COUNT,
+        Capability.SEARCH_AGGREGATE,
+        Capability.GRAPH_EXPAND,
     } == PARTIABLE
     declared = store.capabilities()
     assert {c for c, how in declared.items() if how is Support.EMULATED} <= EMULATABLE
@@ -134,7 +141,7 @@ def test_only_search_graph_walks_and_export_may_be_emulated(store: CaseStore) ->
     with pytest.raises(ValueError, match="cannot be emulated"):
         declare(**{**_ALL_NATIVE, "BULK_UPSERT": Support.EMULATED})
     with pytest.raises(ValueError, match="cannot be partial"):
-        declare(**{**_ALL_NATIVE, "GRAPH_EXPAND": Support.PARTIAL})
+        declare(**{**_ALL_NATIVE, "TIMELINE": Support.PARTIAL})
     with pytest.raises(ValueError, match="unsupported"):
         declare(
             **{**_ALL_NATIVE, "GRAPH_EXPAND": Support.UNSUPPORTED, "TIMELINE": Support.EMULATED}
@@ -145,6 +152,10 @@ def test_only_search_graph_walks_and_export_may_be_emulated(store: CaseStore) ->
 def test_a_native_declaration_needs_the_backends_own_hook(store: CaseStore) -> None:
     """Capabilities declared native are the backend's own; the port refuses a bare claim."""
     hooks = {
+        Capability.SEARCH_COUNT: "count",
+        Capability.SEARCH_AGGREGATE: "aggregate",
+        Capability.GRAPH_DEGREE: "degree",
+        Capability.SEARCH_RECORDS: "search",
         Capability.GRAPH_EXPAND: "expand",
         Capability.GRAPH_NEIGHBOURHOOD: "neighbourhood",
         Capability.GRAPH_SHORTEST_PATHS: "shortest_paths",
@@ -158,7 +169,8 @@ def test_a_native_declaration_needs_the_backends_own_hook(store: CaseStore) -> N
     for capability, hook in hooks.items():
         if store.capabilities()[capability] in (Support.NATIVE, Support.PARTIAL):
             assert getattr(backend, hook) is not getattr(StoreBackend, hook), hook
-        if store.capabilities()[capability] is Support.PARTIAL:
+        partial = store.capabilities()[capability] is Support.PARTIAL
+        if partial and hook == "search":
             assert backend.plan_search is not StoreBackend.plan_search
     all_native = declare(**_ALL_NATIVE)
     with pytest.raises(TypeError, match="does not override"):
@@ -331,6 +343,17 @@ _PROBES: dict[Capability, tuple[tuple[Capability, ...], Callable[[CaseStore], An
         lambda s: [link.id for link in s.search_records(Link).items],
         [],
     ),
+    Capability.SEARCH_COUNT: ((Capability.SEARCH_COUNT,), lambda s: s.count(), 1),
+    Capability.SEARCH_AGGREGATE: (
+        (Capability.SEARCH_AGGREGATE,),
+        lambda s: s.aggregate(AggregateQuery()).total,
+        1,
+    ),
+    Capability.GRAPH_DEGREE: (
+        (Capability.GRAPH_DEGREE,),
+        lambda s: s.degree(["probe"]),
+        {"probe": 0},
+    ),
     Capability.GRAPH_EXPAND: ((Capability.GRAPH_EXPAND,), lambda s: s.expand("probe"), []),
     Capability.GRAPH_NEIGHBOURHOOD: (
         (Capability.GRAPH_NEIGHBOURHOOD,),
@@ -436,11 +459,13 @@ def test_graph_timeline_and_bulk_operations_need_their_capability(store: CaseSto
         Capability.GRAPH_EXPAND,
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
+        Capability.GRAPH_DEGREE,
         Capability.TIMELINE,
         Capability.BULK_UPSERT,
         Capability.BULK_EXPORT,
     )
     _refused(lambda: view.expand("e-1"), Capability.GRAPH_EXPAND, store)
+    _refused(lambda: view.degree(["e-1"]), Capability.GRAPH_DEGREE, store)
     _refused(lambda: view.neighbourhood("e-1"), Capability.GRAPH_NEIGHBOURHOOD, store)
     _refused(lambda: view.shortest_paths("e-1", "e-1"), Capability.GRAPH_SHORTEST_PATHS, store)
     _refused(lambda: view.timeline(entity_ids=["e-1"]), Capability.TIMELINE, store)

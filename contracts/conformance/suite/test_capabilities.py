@@ -169,8 +169,8 @@ def test_a_native_declaration_needs_the_backends_own_hook(store: CaseStore) -> N
     for capability, hook in hooks.items():
         if store.capabilities()[capability] in (Support.NATIVE, Support.PARTIAL):
             assert getattr(backend, hook) is not getattr(StoreBackend, hook), hook
-        partial = store.capabilities()[capability] is Support.PARTIAL
-        if partial and hook == "search":
+        in_part = store.capabilities()[capability] is Support.PARTIAL
+        if in_part and hook == "search":
             assert backend.plan_search is not StoreBackend.plan_search
     all_native = declare(**_ALL_NATIVE)
     with pytest.raises(TypeError, match="does not override"):

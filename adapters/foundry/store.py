@@ -197,8 +197,7 @@ class FoundryBackend(StoreBackend):
             "sorts the matches, up to max_client_sort of them"
         ),
         Capability.GRAPH_EXPAND: (
-            "Foundry lists linked objects; filters on neighbours and links are applied by the "
-            "layer"
+            "Foundry lists linked objects; filters on neighbours and links are applied by the layer"
         ),
     }
 

@@ -20,6 +20,7 @@ __all__ = [
     "LayerExpander",
     "Step",
     "neighbourhood",
+    "one_link_per_neighbour",
     "reverse",
     "shortest_paths",
     "shortest_paths_by_layer",
@@ -37,6 +38,23 @@ The kind may be ``None`` when no ``via_kinds`` filter asks for it (reading it ca
 
 LayerExpander = Callable[[Sequence[str], Direction], Iterable[Step]]
 """Expansion of a whole frontier at once, for backends that answer a layer in one query."""
+
+
+def one_link_per_neighbour(expand: Expander) -> Expander:
+    """``expand`` keeping, for each neighbour, only the hop of the lowest link id.
+
+    Paths walked over it are distinct by the entities they pass through.
+    """
+
+    def collapsed(entity_id: str, direction: Direction) -> list[Hop]:
+        kept: dict[str, Hop] = {}
+        for hop in expand(entity_id, direction):
+            known = kept.get(hop.neighbour.id)
+            if known is None or hop.link.id < known.link.id:
+                kept[hop.neighbour.id] = hop
+        return sorted(kept.values(), key=lambda hop: hop.link.id)
+
+    return collapsed
 
 
 def reverse(direction: Direction) -> Direction:

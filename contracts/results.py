@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Generic, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict
@@ -17,6 +18,8 @@ __all__ = [
     "Hop",
     "Page",
     "Path",
+    "PathIdentity",
+    "Paths",
     "Subgraph",
     "TimelineEntry",
     "UnreadableRecord",
@@ -74,6 +77,21 @@ class Path(_Result):
     def length(self) -> int:
         """Number of links on the path."""
         return len(self.link_ids)
+
+
+PathIdentity = Literal["links", "entities"]
+"""When two paths are the same: by their links, or by the entities they pass through."""
+
+
+class Paths(list[Path]):
+    """Shortest paths in order; ``truncated`` is true when more existed than were returned."""
+
+    def __init__(self, paths: Iterable[Path] = (), *, truncated: bool = False) -> None:
+        super().__init__(paths)
+        self.truncated = truncated
+
+    def __repr__(self) -> str:
+        return f"Paths({list.__repr__(self)}, truncated={self.truncated})"
 
 
 class TimelineEntry(_Result):

@@ -72,7 +72,8 @@ from contracts.results import (
     Direction,
     Hop,
     Page,
-    Path,
+    PathIdentity,
+    Paths,
     Subgraph,
     TimelineEntry,
     UnreadableRecord,
@@ -670,35 +671,46 @@ class CaseStore:
         direction: Direction = "both",
         via_kinds: Iterable[EntityKind] | None = None,
         max_paths: int = 100,
-    ) -> list[Path]:
+        distinct: PathIdentity = "links",
+    ) -> Paths:
         """All shortest paths between two entities of at most ``max_depth`` links.
 
-        An empty list means no path within ``max_depth``. See
-        :func:`contracts.emulation.shortest_paths` for the order and the filters.
+        An empty result means no path within ``max_depth``. See
+        :func:`contracts.emulation.shortest_paths` for the order and the filters. With
+        ``distinct="entities"`` paths through the same entities count once, whatever parallel
+        links join them (each step names the lowest link id that joins its two entities), and
+        the layer walks them over ``expand``. At most ``max_paths`` are returned; the result's
+        ``truncated`` says whether there were more.
 
         Raises:
             NotFound: either entity does not exist.
-            ValidationFailed: bad depth or ``max_paths``.
+            ValidationFailed: bad depth, ``max_paths`` or ``distinct``.
         """
         support = self._require(Capability.GRAPH_SHORTEST_PATHS)
         self._check_direction(direction)
         self._check_depth(max_depth, "max_depth", minimum=0)
         admission.checked_int(max_paths, "max_paths", 1, 10_000)
+        if distinct not in ("links", "entities"):
+            raise ValidationFailed("distinct must be 'links' or 'entities'")
         types = admission.link_types(link_types)
         kinds = admission.kinds(via_kinds, "via_kinds")
         source, target = self._get_both(source_id, target_id)
-        if support is Support.NATIVE:
-            request = PathsRequest(source, target, max_depth, types, direction, kinds, max_paths)
-            return self._backend.shortest_paths(request)
-        return emulation.shortest_paths(
-            source,
-            target,
-            self._expander(types),
-            max_depth=max_depth,
-            direction=direction,
-            via_kinds=kinds,
-            max_paths=max_paths,
-        )
+        wanted = max_paths + 1  # one more than asked tells whether the answer is cut short
+        if support is Support.NATIVE and distinct == "links":
+            request = PathsRequest(source, target, max_depth, types, direction, kinds, wanted)
+            found = self._backend.shortest_paths(request)
+        else:
+            expand = self._expander(types)
+            found = emulation.shortest_paths(
+                source,
+                target,
+                emulation.one_link_per_neighbour(expand) if distinct == "entities" else expand,
+                max_depth=max_depth,
+                direction=direction,
+                via_kinds=kinds,
+                max_paths=wanted,
+            )
+        return Paths(found[:max_paths], truncated=len(found) > max_paths)
 
     def timeline(
         self,
@@ -1217,7 +1229,8 @@ class AsyncCaseStore:
         direction: Direction = "both",
         via_kinds: Iterable[EntityKind] | None = None,
         max_paths: int = 100,
-    ) -> list[Path]:
+        distinct: PathIdentity = "links",
+    ) -> Paths:
         """See :meth:`CaseStore.shortest_paths`."""
         return await asyncio.to_thread(
             lambda: self._store.shortest_paths(
@@ -1228,6 +1241,7 @@ class AsyncCaseStore:
                 direction=direction,
                 via_kinds=via_kinds,
                 max_paths=max_paths,
+                distinct=distinct,
             )
         )
 

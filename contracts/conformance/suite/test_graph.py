@@ -209,6 +209,27 @@ def test_shortest_paths_through_a_diamond_with_parallel_links(store: CaseStore) 
     assert [path.length for path in store.shortest_paths("A", "D")] == [2, 2, 2]
 
 
+@pytest.mark.requirement("GRAPH-014", "GRAPH-015")
+@PATHS
+def test_paths_may_count_entity_sequences_once_and_say_when_cut_short(store: CaseStore) -> None:
+    """Parallel links collapse to the lowest link id; a cut at max_paths is reported."""
+    _graph(store)
+    every = store.shortest_paths("A", "D")
+    assert not every.truncated
+    assert store.shortest_paths("A", "D", max_paths=2).truncated
+    assert not store.shortest_paths("A", "D", max_paths=3).truncated
+    by_entities = store.shortest_paths("A", "D", distinct="entities")
+    assert _paths(by_entities) == [
+        (["A", "B", "D"], ["l01", "l04"]),
+        (["A", "C", "D"], ["l03", "l05"]),
+    ]
+    assert not by_entities.truncated
+    first = store.shortest_paths("A", "D", distinct="entities", max_paths=1)
+    assert _paths(first) == [(["A", "B", "D"], ["l01", "l04"])]
+    assert first.truncated
+    assert not store.shortest_paths("A", "A").truncated
+
+
 @pytest.mark.requirement("GRAPH-007")
 @PATHS
 @pytest.mark.parametrize(

@@ -74,14 +74,18 @@ _LAYER_WALKS: Final = frozenset(
 )
 _LAYER_COUNTS: Final = frozenset(
     {
-        Capability.SEARCH_RECORDS,
         Capability.SEARCH_COUNT,
         Capability.SEARCH_AGGREGATE,
         Capability.GRAPH_DEGREE,
     }
 )
 _SEARCH: Final = frozenset(
-    {Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER}
+    {
+        Capability.SEARCH_FILTER,
+        Capability.SEARCH_TEXT,
+        Capability.SEARCH_ORDER,
+        Capability.SEARCH_RECORDS,
+    }
 )
 _WIDENED: Final = (
     "Foundry evaluates a where-clause widened where the languages differ (fields or properties "
@@ -195,6 +199,12 @@ class FoundryBackend(StoreBackend):
         Capability.SEARCH_ORDER: (
             "Foundry orders by the fields the mapping types; by any other field the layer "
             "sorts the matches, up to max_client_sort of them"
+        ),
+        Capability.SEARCH_RECORDS: (
+            "links, cases, reports and exhibits are searched and ordered in Foundry over the "
+            "fields their mapping sections type; a condition on any other field (or text, "
+            "which only entities index) is widened and applied again by the layer, and an "
+            "order on one is sorted by the layer, up to max_client_sort matches"
         ),
         Capability.GRAPH_EXPAND: (
             "Foundry lists linked objects; filters on neighbours and links are applied by the layer"
@@ -386,7 +396,7 @@ class FoundryBackend(StoreBackend):
     def plan_search(
         self, record_type: RecordType, condition: Filter | None, order_by: tuple[OrderKey, ...]
     ) -> SearchPlan:
-        layout = self.mapping.entity
+        layout = self._layout(record_type)
         keys = _order_by(layout, order_by)
         compiled = compile_search(condition, layout, max_depth=self.options.max_where_depth)
         exact = compiled.exact or compiled.nothing
@@ -402,8 +412,8 @@ class FoundryBackend(StoreBackend):
         )
 
     @override
-    def search(self, request: SearchRequest) -> list[Entity]:
-        layout = self.mapping.entity
+    def search(self, request: SearchRequest) -> list[Record]:
+        layout = self._layout(request.record_type)
         keys = _order_by(layout, request.order_by)
         if keys is None:
             raise ValidationFailed("the Foundry mapping cannot order by these fields")
@@ -429,25 +439,24 @@ class FoundryBackend(StoreBackend):
         if all(field["field"] != layout.primary_key for field in fields):
             fields.append({"field": layout.primary_key, "direction": "asc"})
         body["orderBy"] = {"fields": fields}
-        found: list[Entity] = []
+        found: list[Record] = []
         previous = None
-        for entity in self._search_pages(layout, body, f"search {layout.object_type}"):
-            assert isinstance(entity, Entity)
-            position = sort_position(entity, request.order_by)
+        for record in self._search_pages(layout, body, f"search {layout.object_type}"):
+            position = sort_position(record, request.order_by)
             if (
                 previous is not None
                 and compare_positions(previous, position, request.order_by) >= 0
             ):
                 raise UpstreamContractError(
                     f"search {layout.object_type}: Foundry's order disagrees with the "
-                    f"contract's at {entity.id!r} (check how the sort properties are typed)"
+                    f"contract's at {record.id!r} (check how the sort properties are typed)"
                 )
             previous = position
             # A widened keyset clause may bring back the position itself or ones before it.
             after = request.after
             if after is not None and compare_positions(position, after, request.order_by) <= 0:
                 continue
-            found.append(entity)
+            found.append(record)
             if len(found) >= request.limit:
                 break
         return found

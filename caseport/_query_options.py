@@ -6,35 +6,56 @@ naming the option that was wrong.
 
 from __future__ import annotations
 
+import difflib
+import re
 from collections.abc import Sequence
 from datetime import UTC, datetime
 from typing import Final
 
 from pydantic import TypeAdapter
 
+from contracts.aggregation import AggregateQuery, Metric
 from contracts.errors import ValidationFailed
+from contracts.models.common import RecordType
 from contracts.models.entities import EntityKind
 from contracts.query import (
+    RECORD_FIELDS,
+    WITH_PROPERTIES,
     And,
     Eq,
+    FieldSpec,
     Filter,
+    In,
+    Not,
+    Or,
     OrderKey,
+    Prefix,
+    Range,
     SearchQuery,
     Text,
-    field_spec,
 )
 from contracts.validation import validated
 
 __all__ = [
+    "METRIC_OPS",
+    "build_aggregate_query",
+    "build_filter",
     "build_search_query",
+    "check_field",
     "parse_datetime",
     "parse_filter",
     "parse_kind",
+    "parse_metric",
     "parse_order",
     "parse_where",
 ]
 
+METRIC_OPS: Final = ("min", "max", "sum", "avg")
+"""The metrics ``--metric OP:FIELD`` takes, besides the count every group has."""
+
 _FILTER: Final[TypeAdapter[Filter]] = TypeAdapter(Filter)
+_PROPERTY: Final = re.compile(r"properties\.[a-z][a-z0-9_]{0,63}")
+"""A free property's path, as the search language names it."""
 _TRUE: Final = frozenset({"true", "yes", "1"})
 _FALSE: Final = frozenset({"false", "no", "0"})
 
@@ -82,10 +103,68 @@ def parse_kind(text: str, option: str = "--kind") -> EntityKind:
         ) from None
 
 
-def _typed_value(field: str, text: str) -> str | int | float | bool | datetime:
-    spec = field_spec(field)
+def _article(record_type: RecordType) -> str:
+    name = record_type.value.replace("_", " ")
+    return f"an {name}" if name[0] in "aeiou" else f"a {name}"
+
+
+def check_field(
+    field: str, record_type: RecordType, option: str, *, sortable: bool = False
+) -> FieldSpec | None:
+    """The spec of ``record_type``'s ``field``; ``None`` for ``properties.<name>``.
+
+    An unknown field is refused in one line naming the record type and the known fields it is
+    closest to, whole (``refrence``) or by the part after the dot (``famly_name``).
+
+    Raises:
+        ValidationFailed: ``record_type`` has no such field, or (with ``sortable``) it cannot
+            be sorted on.
+    """
+    catalog = RECORD_FIELDS[record_type]
+    spec = catalog.get(field)
+    noun = record_type.value.replace("_", " ")
+    typed = field[:80]
+    if spec is None and record_type in WITH_PROPERTIES and _is_property(field):
+        if sortable:
+            raise ValidationFailed(f"{option}: cannot sort by a property ({typed})")
+        return None
+    if spec is None:
+        raise ValidationFailed(
+            f"{option}: unknown {noun} field {typed!r}; {_suggest(typed, record_type)}"
+        )
+    if sortable and not spec.sortable:
+        names = [name for name, known in catalog.items() if known.sortable]
+        raise ValidationFailed(
+            f"{option}: {noun} field {typed!r} cannot be sorted on; sortable: {', '.join(names)}"
+        )
+    return spec
+
+
+def _is_property(field: str) -> bool:
+    return _PROPERTY.fullmatch(field) is not None
+
+
+def _suggest(typed: str, record_type: RecordType) -> str:
+    catalog = RECORD_FIELDS[record_type]
+    tail = " (or properties.<name> for a property)" if record_type in WITH_PROPERTIES else ""
+    leaves: dict[str, str] = {}
+    for known in catalog:
+        leaves.setdefault(known.rpartition(".")[2], known)
+    close = difflib.get_close_matches(typed, catalog, n=3) + [
+        leaves[leaf] for leaf in difflib.get_close_matches(typed.rpartition(".")[2], leaves, n=3)
+    ]
+    suggestions = list(dict.fromkeys(close))[:3]
+    if suggestions:
+        return f"did you mean {' or '.join(suggestions)}?{tail}"
+    return f"use one of {', '.join(sorted(catalog))}{tail}"
+
+
+def _typed_value(
+    field: str, text: str, record_type: RecordType, option: str
+) -> str | int | float | bool | datetime:
+    where = f"{option} {field}"
+    spec = check_field(field, record_type, option)
     kind = "str" if spec is None else spec.kind
-    where = f"--where {field}"
     if kind == "int":
         try:
             return int(text)
@@ -106,12 +185,19 @@ def _typed_value(field: str, text: str) -> str | int | float | bool | datetime:
     return text
 
 
-def parse_where(conditions: Sequence[str]) -> list[Filter]:
-    """Read ``FIELD=VALUE`` conditions as equality filters, typed by the field.
+def parse_where(
+    conditions: Sequence[str],
+    record_type: RecordType = RecordType.ENTITY,
+    option: str = "--where",
+) -> list[Filter]:
+    """Read ``FIELD=VALUE`` conditions on ``record_type``'s fields as equality filters.
+
+    Each value is typed by its field: numbers, booleans and datetimes are read as such (a
+    datetime without a zone is UTC), anything else is text.
 
     Raises:
-        ValidationFailed: a condition has no ``=``, names an unknown field or has a value
-            of the wrong type.
+        ValidationFailed: a condition has no ``=``, names a field the record type does not
+            have or has a value of the wrong type.
     """
     filters: list[Filter] = []
     for condition in conditions:
@@ -119,28 +205,43 @@ def parse_where(conditions: Sequence[str]) -> list[Filter]:
         field = field.strip()
         if not sep or not field:
             raise ValidationFailed(
-                f"--where {condition[:60]!r}: expected FIELD=VALUE, "
+                f"{option} {condition[:60]!r}: expected FIELD=VALUE, "
                 "e.g. --where person.family_name=Smith"
             )
-        filters.append(_equals(field, _typed_value(field, text)))
+        filters.append(_equals(field, _typed_value(field, text, record_type, option), option))
     return filters
 
 
-def _equals(field: str, value: str | int | float | bool | datetime) -> Filter:
-    return validated(lambda: Eq(field, value), f"--where {field}")
+def _equals(field: str, value: str | int | float | bool | datetime, option: str) -> Filter:
+    return validated(lambda: Eq(field, value), f"{option} {field}")
 
 
-def parse_filter(text: str) -> Filter:
+def _check_filter_fields(node: Filter, record_type: RecordType) -> None:
+    if isinstance(node, And | Or):
+        for child in node.filters:
+            _check_filter_fields(child, record_type)
+    elif isinstance(node, Not):
+        _check_filter_fields(node.filter, record_type)
+    elif isinstance(node, Eq | In | Range | Prefix):
+        check_field(node.field, record_type, "--filter")
+
+
+def parse_filter(text: str, record_type: RecordType = RecordType.ENTITY) -> Filter:
     """Read a filter in its JSON form, e.g. ``{"op": "prefix", "field": "label", "value": "Sm"}``.
 
     Raises:
-        ValidationFailed: the text is not JSON or not a valid filter.
+        ValidationFailed: the text is not JSON, not a valid filter, or names a field
+            ``record_type`` does not have.
     """
-    return validated(lambda: _FILTER.validate_json(text), "--filter")
+    parsed = validated(lambda: _FILTER.validate_json(text), "--filter")
+    _check_filter_fields(parsed, record_type)
+    return parsed
 
 
-def parse_order(keys: Sequence[str]) -> tuple[OrderKey, ...]:
-    """Read ``FIELD`` or ``FIELD:desc`` (or ``:asc``) sort keys.
+def parse_order(
+    keys: Sequence[str], record_type: RecordType = RecordType.ENTITY
+) -> tuple[OrderKey, ...]:
+    """Read ``FIELD`` or ``FIELD:desc`` (or ``:asc``) sort keys on ``record_type``'s fields.
 
     Raises:
         ValidationFailed: a field cannot be sorted on or the direction is not asc or desc.
@@ -151,6 +252,7 @@ def parse_order(keys: Sequence[str]) -> tuple[OrderKey, ...]:
         direction = direction.strip().lower() or "asc"
         if direction not in {"asc", "desc"}:
             raise ValidationFailed(f"--order {key[:60]!r}: the direction must be asc or desc")
+        check_field(field.strip(), record_type, "--order", sortable=True)
         order.append(_order_key(field.strip(), descending=direction == "desc"))
     return tuple(order)
 
@@ -159,8 +261,50 @@ def _order_key(field: str, *, descending: bool) -> OrderKey:
     return validated(lambda: OrderKey(field=field, descending=descending), "--order")
 
 
+def build_filter(
+    *,
+    record_type: RecordType = RecordType.ENTITY,
+    text: str | None = None,
+    kind: str | None = None,
+    subtype: str | None = None,
+    where: Sequence[str] = (),
+    filter_json: str | None = None,
+) -> Filter | None:
+    """One filter matching every given condition (combined with AND); ``None`` for none.
+
+    ``kind`` and ``subtype`` are entity fields; for another record type they are refused,
+    pointing at ``--where``.
+
+    Raises:
+        ValidationFailed: any option is malformed or names a field the record type lacks.
+    """
+    if record_type is not RecordType.ENTITY:
+        for option, value in (("--kind", kind), ("--subtype", subtype)):
+            if value is not None:
+                raise ValidationFailed(
+                    f"{option} applies to entities, not to {_article(record_type)}; "
+                    f"use --where FIELD=VALUE with {_article(record_type)}'s fields"
+                )
+    conditions: list[Filter] = []
+    if text is not None:
+        conditions.append(validated(lambda: Text(text), "--text"))
+    if kind is not None:
+        conditions.append(Eq("kind", parse_kind(kind).value))
+    if subtype is not None:
+        conditions.append(validated(lambda: Eq("subtype", subtype), "--subtype"))
+    conditions.extend(parse_where(where, record_type))
+    if filter_json is not None:
+        conditions.append(parse_filter(filter_json, record_type))
+    if not conditions:
+        return None
+    if len(conditions) == 1:
+        return conditions[0]
+    return validated(lambda: And(*conditions), "the conditions")
+
+
 def build_search_query(
     *,
+    record_type: RecordType = RecordType.ENTITY,
     text: str | None = None,
     kind: str | None = None,
     subtype: str | None = None,
@@ -170,29 +314,78 @@ def build_search_query(
     limit: int = 50,
     cursor: str | None = None,
 ) -> SearchQuery:
-    """A search matching every given condition (they are combined with AND).
+    """A search of ``record_type`` matching every given condition (combined with AND).
 
     Raises:
         ValidationFailed: any option is malformed or the query breaks the contract's limits.
     """
-    conditions: list[Filter] = []
-    if text is not None:
-        conditions.append(validated(lambda: Text(text), "--text"))
-    if kind is not None:
-        conditions.append(Eq("kind", parse_kind(kind).value))
-    if subtype is not None:
-        conditions.append(validated(lambda: Eq("subtype", subtype), "--subtype"))
-    conditions.extend(parse_where(where))
-    if filter_json is not None:
-        conditions.append(parse_filter(filter_json))
-    combined: Filter | None = None
-    if len(conditions) == 1:
-        combined = conditions[0]
-    elif conditions:
-        combined = And(*conditions)
+    combined = build_filter(
+        record_type=record_type,
+        text=text,
+        kind=kind,
+        subtype=subtype,
+        where=where,
+        filter_json=filter_json,
+    )
+    order_by = parse_order(order, record_type)
     return validated(
-        lambda: SearchQuery(
-            filter=combined, order_by=parse_order(order), page_size=limit, cursor=cursor
-        ),
+        lambda: SearchQuery(filter=combined, order_by=order_by, page_size=limit, cursor=cursor),
         "search",
+    )
+
+
+def parse_metric(text: str, record_type: RecordType = RecordType.ENTITY) -> Metric:
+    """Read ``OP:FIELD`` (``sum:properties.value``, ``max:event.occurred_from``) as a metric.
+
+    Raises:
+        ValidationFailed: no ``:``, an operation other than min, max, sum or avg, or a field
+            ``record_type`` does not have.
+    """
+    op, sep, field = text.partition(":")
+    op, field = op.strip().lower(), field.strip()
+    if not sep or not field:
+        raise ValidationFailed(
+            f"--metric {text[:60]!r}: expected OP:FIELD, e.g. --metric max:event.occurred_from"
+        )
+    if op not in METRIC_OPS:
+        raise ValidationFailed(
+            f"--metric {text[:60]!r}: {op[:20]!r} is not a metric; use one of "
+            f"{', '.join(METRIC_OPS)} (every group has its count)"
+        )
+    spec = check_field(field, record_type, "--metric")
+    numeric = spec is None or spec.kind in ("int", "float")
+    if (spec is not None and spec.kind == "bool") or (op in ("sum", "avg") and not numeric):
+        held = "booleans" if spec is not None and spec.kind == "bool" else "no numbers"
+        raise ValidationFailed(
+            f"--metric {text[:60]}: {op} cannot be taken of {field}: it holds {held}"
+        )
+    return validated(lambda: Metric(op=op, field=field), "--metric")
+
+
+def build_aggregate_query(
+    *,
+    record_type: RecordType = RecordType.ENTITY,
+    by: Sequence[str] = (),
+    metrics: Sequence[str] = (),
+    filter: Filter | None = None,
+    order: str = "count",
+    limit: int = 100,
+) -> AggregateQuery:
+    """Group ``record_type``'s records matching ``filter`` by ``by``, computing ``metrics``.
+
+    Raises:
+        ValidationFailed: an unknown field, a malformed metric or a limit out of range.
+    """
+    for field in by:
+        check_field(field, record_type, "--by")
+    parsed = tuple(parse_metric(metric, record_type) for metric in metrics)
+    return validated(
+        lambda: AggregateQuery(
+            filter=filter,
+            group_by=tuple(by),
+            metrics=parsed,
+            order=order,
+            limit=limit,
+        ),
+        "aggregate",
     )

@@ -44,6 +44,7 @@ __all__ = [
     "entity_table",
     "hop_distances",
     "hops_table",
+    "id_column",
     "links_table",
     "path_chain",
     "path_tree",
@@ -202,7 +203,8 @@ def describe_entity(entity: Entity) -> str:
     return ", ".join(part for part in parts if part)
 
 
-def _id_column(table: Table) -> None:
+def id_column(table: Table) -> None:
+    """Add the ``ID`` column: never wrapped, shortened with a visible ellipsis only if it must."""
     # Ids are copied into the next command, so they are never wrapped: a narrow terminal wraps
     # the other columns instead. Only a terminal too narrow for an id alone shortens it, and
     # then visibly, with an ellipsis, so that no shortened id passes for a whole one.
@@ -225,7 +227,7 @@ def entity_table(
     table.add_column("Subtype")
     table.add_column("Details", overflow="fold")
     if ids:
-        _id_column(table)
+        id_column(table)
     for entity in entities:
         cells: list[Text] = []
         if marked is not None:
@@ -250,7 +252,7 @@ def hops_table(hops: Sequence[Hop], *, title: str | None = None, ids: bool = Tru
     table.add_column("Kind")
     table.add_column("Subtype")
     if ids:
-        _id_column(table)
+        id_column(table)
     for hop in hops:
         arrow = "→" if hop.direction == "out" else "←"
         if not hop.link.directed:
@@ -276,7 +278,7 @@ def links_table(
     table.add_column("Link")
     table.add_column("To", style="bold")
     table.add_column("Role")
-    _id_column(table)
+    id_column(table)
     for link in links:
         source, target = entities.get(link.source_id), entities.get(link.target_id)
         table.add_row(
@@ -315,7 +317,7 @@ def subgraph_table(root_id: str, subgraph: Subgraph, *, title: str | None = None
     table.add_column("Kind")
     table.add_column("Subtype")
     table.add_column("Details", overflow="fold")
-    _id_column(table)
+    id_column(table)
     ordered = sorted(subgraph.entities, key=lambda e: (distances.get(e.id, 99), e.kind, e.label))
     for entity in ordered:
         table.add_row(

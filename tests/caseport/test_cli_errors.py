@@ -87,7 +87,9 @@ def test_where_without_equals_sign_exits_2(url: str) -> None:
 def test_where_on_an_unknown_field_exits_2(url: str) -> None:
     """An unknown field is refused with the list of fields."""
     result = invoke(["search", url, "--where", "shoe_size=9"])
-    assert_one_line(result, EXIT_USAGE, "unknown search field 'shoe_size'")
+    assert_one_line(
+        result, EXIT_USAGE, "--where: unknown entity field 'shoe_size'; use one of aliases"
+    )
 
 
 @pytest.mark.parametrize(
@@ -103,7 +105,7 @@ def test_a_misspelt_where_field_suggests_the_close_ones(
 ) -> None:
     """A typo gets up to three close field names, not the list of every field."""
     result = invoke(["search", url, "--where", f"{field}=Smith"])
-    assert_one_line(result, EXIT_USAGE, f"unknown search field '{field}'; {suggestion}")
+    assert_one_line(result, EXIT_USAGE, f"--where: unknown entity field '{field}'; {suggestion}")
     assert "aliases, created_at" not in result.stderr
 
 
@@ -122,7 +124,7 @@ def test_malformed_filter_json_exits_2(url: str) -> None:
 def test_unsortable_order_exits_2(url: str) -> None:
     """Ordering by a field that cannot be sorted names the sortable ones."""
     result = invoke(["search", url, "--order", "description"])
-    assert_one_line(result, EXIT_USAGE, "cannot sort by 'description'")
+    assert_one_line(result, EXIT_USAGE, "entity field 'description' cannot be sorted on")
 
 
 def test_unknown_kind_exits_2(url: str) -> None:

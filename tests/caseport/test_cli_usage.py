@@ -38,7 +38,9 @@ def assert_usage_error(result: Result, message: str, help_command: str | None) -
         (["search", "memory://", "--bogus"], "No such option: --bogus", "caseport search"),
         (["serch"], "No such command 'serch'. Did you mean 'search'?", "caseport"),
         (["--bogus", "info"], "No such option: --bogus", "caseport"),
-        (["search"], "Missing argument 'URL'.", "caseport search"),
+        (["get"], "Missing argument 'ID'.", "caseport get"),
+        (["paths", "memory://", "a"], "Missing argument 'TO_ID'.", "caseport paths"),
+        (["get", "a", "b"], "Got unexpected extra argument (b).", "caseport get"),
         (["db", "bogus"], "No such command 'bogus'.", "caseport db"),
     ],
 )

@@ -20,6 +20,7 @@ from contracts.errors import InvalidCursor, ValidationFailed
 from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import EntityKind
+from contracts.models.links import LINK_TYPE_PATTERN
 from contracts.models.records import RECORD_CLASSES
 from contracts.query import Filter, SearchQuery
 from contracts.validation import validated
@@ -180,7 +181,18 @@ def link_types(values: object) -> frozenset[str] | None:
     chosen = list(values)
     if not all(isinstance(value, str) for value in chosen):
         raise ValidationFailed("link_types must be a list of strings")
+    for value in chosen:
+        _link_type(value)
     return frozenset(chosen)
+
+
+def _link_type(value: str) -> None:
+    """Refuse a link type no link can have: it would silently match nothing."""
+    if not re.fullmatch(LINK_TYPE_PATTERN, value):
+        hint = f"; did you mean {value.upper()!r}?" if value.upper() != value else ""
+        raise ValidationFailed(
+            f"link types are UPPER_SNAKE_CASE, so {value[:64]!r} names no link{hint}"
+        )
 
 
 def kinds(values: object, name: str) -> frozenset[EntityKind] | None:

@@ -25,13 +25,17 @@ import re
 import unicodedata
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated, Final, Literal, Self
 
 from pydantic import BeforeValidator, Field, StrictBool, StrictInt, model_validator
 
 from contracts.errors import ValidationFailed
 from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text, to_utc
-from contracts.models.common import RecordType, StrictModel
+from contracts.models.cases import CaseStatus
+from contracts.models.common import Classification, RecordType, StrictModel
+from contracts.models.entities import EntityKind
+from contracts.models.links import LINK_TYPE_PATTERN, LinkRole
 from contracts.paging import MAX_CURSOR_LENGTH
 
 __all__ = [
@@ -81,21 +85,32 @@ class FieldSpec:
         kind: the type of its values.
         multi: whether it holds several values (a condition matches if any value does).
         sortable: whether ``order_by`` may use it.
+        choices: the only values it can hold, when the model closes them (``None``: any).
+        pattern: the form every value has, when the model fixes one (``None``: any).
     """
 
     name: str
     kind: FieldKind
     multi: bool = False
     sortable: bool = False
+    choices: tuple[str, ...] | None = None
+    pattern: str | None = None
 
 
 def _specs(*specs: FieldSpec) -> dict[str, FieldSpec]:
     return {spec.name: spec for spec in specs}
 
 
+def _values(vocabulary: type[StrEnum]) -> tuple[str, ...]:
+    return tuple(member.value for member in vocabulary)
+
+
+_FACT: Final = ("fact", "assessment")
+
+
 FIELDS: Final[dict[str, FieldSpec]] = _specs(
     FieldSpec("id", "str", sortable=True),
-    FieldSpec("kind", "str", sortable=True),
+    FieldSpec("kind", "str", sortable=True, choices=_values(EntityKind)),
     FieldSpec("subtype", "str", sortable=True),
     FieldSpec("label", "str", sortable=True),
     FieldSpec("aliases", "str", multi=True),
@@ -143,7 +158,7 @@ _COMMON: Final = (
     FieldSpec("version", "int", sortable=True),
     FieldSpec("created_at", "datetime", sortable=True),
     FieldSpec("updated_at", "datetime", sortable=True),
-    FieldSpec("markings.classification", "str"),
+    FieldSpec("markings.classification", "str", choices=_values(Classification)),
     FieldSpec("markings.sensitive", "bool"),
     FieldSpec("markings.caveats", "str", multi=True),
     FieldSpec("markings.compartments", "str", multi=True),
@@ -156,22 +171,23 @@ RECORD_FIELDS: Final[dict[RecordType, dict[str, FieldSpec]]] = {
     RecordType.ENTITY: FIELDS,
     RecordType.LINK: _specs(
         *_COMMON,
-        FieldSpec("type", "str", sortable=True),
+        FieldSpec("type", "str", sortable=True, pattern=LINK_TYPE_PATTERN),
         FieldSpec("source_id", "str", sortable=True),
         FieldSpec("target_id", "str", sortable=True),
         FieldSpec("directed", "bool"),
-        FieldSpec("role", "str", sortable=True),
+        FieldSpec("role", "str", sortable=True, choices=_values(LinkRole)),
+        FieldSpec("role_of", "str", choices=("source", "target")),
         FieldSpec("qualifier", "str"),
         FieldSpec("valid_from", "datetime", sortable=True),
         FieldSpec("valid_to", "datetime", sortable=True),
         FieldSpec("confidence", "float", sortable=True),
-        FieldSpec("fact_or_assessment", "str"),
+        FieldSpec("fact_or_assessment", "str", choices=_FACT),
     ),
     RecordType.CASE: _specs(
         *_COMMON,
         FieldSpec("reference", "str", sortable=True),
         FieldSpec("title", "str", sortable=True),
-        FieldSpec("status", "str", sortable=True),
+        FieldSpec("status", "str", sortable=True, choices=_values(CaseStatus)),
         FieldSpec("description", "str"),
         FieldSpec("officer_in_case", "str", sortable=True),
         FieldSpec("opened_at", "datetime", sortable=True),
@@ -187,14 +203,14 @@ RECORD_FIELDS: Final[dict[RecordType, dict[str, FieldSpec]]] = {
         FieldSpec("submitted_by", "str", sortable=True),
         FieldSpec("originating_unit", "str"),
         FieldSpec("source_ref", "str"),
-        FieldSpec("grading.scheme", "str"),
+        FieldSpec("grading.scheme", "str", choices=("3x5x2", "5x5x5")),
         FieldSpec("grading.source_evaluation", "str"),
         FieldSpec("grading.handling_code", "str"),
         FieldSpec("text", "str"),
         FieldSpec("subjects.entity_id", "str", multi=True),
         FieldSpec("subjects.role", "str", multi=True),
         FieldSpec("sanitised", "bool"),
-        FieldSpec("fact_or_assessment", "str"),
+        FieldSpec("fact_or_assessment", "str", choices=_FACT),
     ),
     RecordType.EXHIBIT: _specs(
         *_COMMON,
@@ -348,7 +364,7 @@ Scalar = (
 Comparable = Scalar | Annotated[datetime, Field(strict=True)]
 
 
-def _check_value(field: str, value: Comparable) -> Comparable:
+def _check_value(field: str, value: Comparable, *, exact: bool = False) -> Comparable:
     """Check ``value`` suits ``field`` and put datetimes in UTC.
 
     Numbers must be finite (NaN orders with nothing and infinities have no JSON form) and
@@ -388,6 +404,14 @@ def _check_value(field: str, value: Comparable) -> Comparable:
     allowed = expected[spec.kind]
     if not isinstance(value, allowed) or (isinstance(value, bool) and spec.kind != "bool"):
         raise ValueError(f"{field} holds {spec.kind} values, not {type(value).__name__}")
+    # A value no record can hold would match nothing, silently: refuse it, naming the form.
+    if exact and spec.choices is not None and value not in spec.choices:
+        raise ValueError(f"{field} holds one of {', '.join(spec.choices)}; not {value!r}")
+    if exact and spec.pattern is not None and not re.fullmatch(spec.pattern, str(value)):
+        raise ValueError(
+            f"{field} holds values like {spec.pattern} (upper-case, e.g. {str(value).upper()!r});"
+            f" not {value!r}"
+        )
     return value
 
 
@@ -432,7 +456,7 @@ class Eq(_FieldCondition):
 
     @model_validator(mode="after")
     def _value_fits(self) -> Self:
-        object.__setattr__(self, "value", _check_value(self.field, self.value))
+        object.__setattr__(self, "value", _check_value(self.field, self.value, exact=True))
         return self
 
 
@@ -454,7 +478,7 @@ class In(_FieldCondition):
 
     @model_validator(mode="after")
     def _values_fit(self) -> Self:
-        checked = tuple(_check_value(self.field, value) for value in self.values)
+        checked = tuple(_check_value(self.field, value, exact=True) for value in self.values)
         object.__setattr__(self, "values", checked)
         return self
 

@@ -1027,7 +1027,9 @@ class CaseStore:
     def _keep_creation_times(self, records: dict[tuple[RecordType, str], Record]) -> None:
         """Give unstamped records that are already stored their stored ``created_at``.
 
-        Their ``updated_at``, when empty, becomes now: the write is a change of a stored record.
+        One whose version and content equal the stored record's is the stored record: its
+        write changes nothing, not even ``updated_at``, so a repeated import reports it
+        unchanged. Otherwise an empty ``updated_at`` becomes now: the write is a change.
         """
         unstamped: dict[RecordType, list[str]] = {}
         for (record_type, record_id), record in records.items():
@@ -1039,6 +1041,10 @@ class CaseStore:
                     continue  # its creation time is lost with it: the repair is stamped now
                 key = (record_type, record_id)
                 record = records[key]
+                same = record.version == stored.version and record.same_content(stored)
+                if same and record.updated_at in (None, stored.updated_at):
+                    records[key] = stored
+                    continue
                 records[key] = record.model_copy(
                     update={
                         "created_at": stored.created_at,

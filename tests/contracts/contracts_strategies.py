@@ -215,7 +215,10 @@ _STR_VALUES = st.one_of(
 _NUMBERS = st.sampled_from(INTS) | st.sampled_from(FLOATS)
 
 
-def _value_strategy(kind: str) -> st.SearchStrategy[object]:
+def _value_strategy(kind: str, name: str | None = None) -> st.SearchStrategy[object]:
+    spec = FIELDS.get(name or "")
+    if spec is not None and spec.choices is not None:
+        return st.sampled_from(spec.choices)
     return {
         "str": _STR_VALUES,
         "int": st.integers(0, 4),
@@ -235,13 +238,14 @@ fields_with_kinds = st.sampled_from(_FIELD_KINDS)
 @st.composite
 def _eq(draw: st.DrawFn) -> Eq:
     field, kind = draw(fields_with_kinds)
-    return Eq(field, draw(_value_strategy(kind)))
+    return Eq(field, draw(_value_strategy(kind, field)))
 
 
 @st.composite
 def _in(draw: st.DrawFn) -> In:
     field, kind = draw(fields_with_kinds)
-    return In(field, tuple(draw(st.lists(_value_strategy(kind), min_size=1, max_size=3))))
+    values = st.lists(_value_strategy(kind, field), min_size=1, max_size=3)
+    return In(field, tuple(draw(values)))
 
 
 @st.composite
@@ -373,7 +377,7 @@ def filters_for(entities: list[Entity], *, trees: bool = True) -> st.SearchStrat
     def value(draw: st.DrawFn, name: str, kind: str) -> Any:
         if seen[name] and draw(st.integers(0, 3)):
             return draw(st.sampled_from(seen[name]).flatmap(lambda v: _twisted(v, kind)))
-        return draw(_value_strategy(kind))
+        return draw(_value_strategy(kind, name))
 
     @st.composite
     def eq(draw: st.DrawFn) -> Eq:

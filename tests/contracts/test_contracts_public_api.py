@@ -83,6 +83,8 @@ NOT_REEXPORTED: dict[tuple[str, str], str] = {
     ("contracts", "MAX_DEPTH"): "a limit the store methods enforce themselves",
     ("contracts", "RECORD_CAPABILITY"): "for adapters and the kit gating optional record types",
     ("contracts", "RECORD_CLASSES"): "record_class() is the supported lookup; the dict stays put",
+    ("contracts.models", "LINK_TYPE_PATTERN"): "the form Link.type enforces; for adapters",
+    ("contracts", "PathIdentity"): "a type alias of shortest_paths' distinct option",
     ("contracts.models", "StrictModel"): "base class of the models, not for subclassing elsewhere",
     ("adapters", "KNOWN_VARIABLES"): "the CASEPORT_* names configuration reads; kept in its module",
     ("adapters", "OPERATIONS"): "too generic a name at package level; adapters.memory.OPERATIONS",

@@ -74,6 +74,27 @@ def test_bulk_upsert_counts_created_updated_and_unchanged(store: CaseStore) -> N
     assert store.upsert_many([]) == BulkReport()
 
 
+@pytest.mark.requirement("BULK-008")
+@UPSERT
+def test_running_the_same_import_twice_changes_nothing(store: CaseStore) -> None:
+    """Records leaving timestamps to the store, imported again as they were, stay as stored."""
+    data.set_clock(store, data.at(1))
+    rows = [data.entity("e-1"), data.entity("e-2", version=3), data.link("l-1", "e-1", "e-2")]
+    first = store.upsert_many(rows)
+    assert first == BulkReport(created=3, batches=1)
+    stored = list(store.export())
+    data.set_clock(store, data.at(2))
+    again = store.upsert_many(rows)
+    assert again == BulkReport(unchanged=3, batches=1)
+    assert list(store.export()) == stored
+    changed = store.upsert_many([data.entity("e-1", label="renamed")])
+    assert changed == BulkReport(updated=1, batches=1)
+    renamed = store.get(Entity, "e-1")
+    assert (renamed.created_at, renamed.updated_at) == (data.at(1), data.at(2))
+    bumped = store.upsert_many([data.entity("e-2", version=4)])
+    assert bumped == BulkReport(updated=1, batches=1)
+
+
 @pytest.mark.requirement("BULK-003")
 @UPSERT
 def test_records_are_written_in_batches_with_running_totals(store: CaseStore) -> None:

@@ -7,6 +7,7 @@ import pytest
 from contracts.conformance.suite import data
 from contracts.errors import NotFound, ValidationFailed
 from contracts.models.common import Markings, Provenance
+from contracts.models.entities import EntityKind
 from contracts.models.links import Link, LinkRole
 from contracts.store import CaseStore
 
@@ -120,3 +121,19 @@ def test_parallel_links_and_self_links_are_kept_separately(store: CaseStore) -> 
     own = store.create(data.link("l-3", "p-1", "p-1", "MENTIONS"))
     assert store.get_many(Link, ["l-3", "l-1", "l-2"]) == [own, first, second]
     assert [link.id for link in store.list_records(Link).items] == ["l-1", "l-2", "l-3"]
+
+
+@pytest.mark.requirement("LNK-005")
+def test_a_role_may_belong_to_the_target(store: CaseStore) -> None:
+    """An officer investigating a crime: the role is the target's, kept as written."""
+    store.create(data.entity("crime", EntityKind.EVENT, subtype="crime"))
+    store.create(data.entity("officer"))
+    link = data.link(
+        "l-1", "crime", "officer", "INVESTIGATED_BY", role=LinkRole.OFFICER, role_of="target"
+    )
+    stored = store.create(link)
+    assert (stored.role, stored.role_of) == (LinkRole.OFFICER, "target")
+    assert store.get(Link, "l-1") == stored
+    assert data.link("l-2", "crime", "officer").role_of == "source"
+    with pytest.raises(ValidationFailed):
+        store.create(Link.model_construct(**{**link.model_dump(), "id": "l-3", "role": None}))

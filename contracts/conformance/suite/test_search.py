@@ -10,7 +10,7 @@ import pytest
 
 from contracts.capabilities import Capability
 from contracts.conformance.suite import data
-from contracts.errors import InvalidCursor
+from contracts.errors import InvalidCursor, ValidationFailed
 from contracts.models.common import Markings
 from contracts.models.entities import Entity, EntityKind, Identifier
 from contracts.paging import MAX_CURSOR_LENGTH
@@ -591,3 +591,26 @@ def test_a_query_travels_as_json_unchanged(store: CaseStore) -> None:
     rest = store.search(parsed.model_copy(update={"cursor": first.next_cursor}))
     assert [e.id for e in rest.items] == ["j-3"]
     assert rest.next_cursor is None
+
+
+@pytest.mark.requirement("SRCH-024")
+def test_a_value_no_record_can_hold_is_refused_where_the_model_closes_the_field() -> None:
+    """Kinds, link types and roles that cannot exist are refused; properties take any type."""
+    with pytest.raises(ValueError, match="PERSON"):
+        Eq("kind", "person")
+    with pytest.raises(ValueError, match="KNOWS"):
+        In("type", ("knows",))
+    with pytest.raises(ValueError, match="suspect"):
+        Eq("role", "SUSPECT")
+    assert Range(field="kind", gte="L").gte == "L"
+    assert Prefix("kind", "PER").value == "PER"
+    assert Eq("properties.rank", "3").value == "3"
+
+
+@pytest.mark.requirement("SRCH-024")
+@pytest.mark.capability(Capability.GRAPH_EXPAND)
+def test_a_link_type_no_link_can_have_is_refused_by_graph_operations(store: CaseStore) -> None:
+    """A lower-case link type would match nothing: it is refused with the spelling meant."""
+    store.create(data.entity("e-1"))
+    with pytest.raises(ValidationFailed, match="KNOWS"):
+        store.expand("e-1", link_types=["knows"])

@@ -50,6 +50,7 @@ from adapters.foundry.retry import (
 )
 from adapters.foundry.timing import Clock, Deadline, SystemClock
 from adapters.foundry.wire import (
+    AggregateAnswer,
     ApplyActionResponse,
     BatchApplyResponse,
     ErrorEnvelope,
@@ -274,6 +275,16 @@ class FoundryClient:
             what=f"search {object_type}",
         )
         return self.parse(ObjectPage, answer, f"search {object_type}")
+
+    def aggregate(self, object_type: str, body: Mapping[str, Any]) -> AggregateAnswer:
+        """``POST .../objects/{objectType}/aggregate``: metrics per group of matching objects."""
+        answer = self.call(
+            "POST",
+            self.ontology_path("objects", object_type, "aggregate"),
+            json_body=body,
+            what=f"aggregate {object_type}",
+        )
+        return self.parse(AggregateAnswer, answer, f"aggregate {object_type}")
 
     def load_objects(self, body: Mapping[str, Any]) -> ObjectPage:
         """``POST .../objectSets/loadObjects`` (one page)."""

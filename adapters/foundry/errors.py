@@ -134,6 +134,7 @@ ERROR_NAMES: Final[Mapping[str, type[CaseportError]]] = {
     "InvalidSortType": ValidationFailed,
     "DuplicateOrderBy": ValidationFailed,
     # aggregations
+    "AggregationAccuracyNotSupported": ValidationFailed,
     "AggregationGroupCountExceededLimit": ValidationFailed,
     "AggregationMemoryExceededLimit": BackendError,
     "InvalidAggregationRange": ValidationFailed,

@@ -140,6 +140,8 @@ class FakeOntology:
     short_pages: bool = False
     total_count: str = "rotate"
     apply_answer: str = "full"
+    aggregate_group_limit: int = 10_000
+    """The most groups one aggregate answer may hold (``AggregationGroupCountExceededLimit``)."""
     applied: list[tuple[str, str]] = field(default_factory=list)
     """Every applied edit as (action API name, primary key), in order."""
     rid: str = field(default_factory=lambda: f"ri.ontology.main.ontology.{uuid.uuid4()}")

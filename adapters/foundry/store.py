@@ -24,6 +24,7 @@ from typing import TYPE_CHECKING, Any, ClassVar, Final, TypeVar
 
 from typing_extensions import override
 
+from adapters.foundry.aggregate import count_body, plan_aggregate, read_count
 from adapters.foundry.client import MAX_BATCH_REQUESTS, FoundryClient
 from adapters.foundry.codec import (
     action_parameters,
@@ -38,7 +39,9 @@ from adapters.foundry.mapping import FoundryMapping, RecordLayout
 from adapters.foundry.paging import Pages
 from adapters.foundry.where import compile_search
 from adapters.foundry.where import order_by as _order_by
+from adapters.foundry.wire import AggregateAnswer
 from contracts.admission import is_record_id
+from contracts.aggregation import AggregateQuery, Aggregation
 from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import (
@@ -72,21 +75,25 @@ _MAX_PAGE: Final = 1_000
 _LAYER_WALKS: Final = frozenset(
     {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
 )
-_LAYER_COUNTS: Final = frozenset(
-    {
-        Capability.SEARCH_COUNT,
-        Capability.SEARCH_AGGREGATE,
-        Capability.GRAPH_DEGREE,
-    }
-)
+_LAYER_COUNTS: Final = frozenset({Capability.GRAPH_DEGREE})
 _SEARCH: Final = frozenset(
     {
         Capability.SEARCH_FILTER,
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
         Capability.SEARCH_RECORDS,
+        Capability.SEARCH_COUNT,
+        Capability.SEARCH_AGGREGATE,
     }
 )
+_REFUSED: Final = frozenset(
+    {
+        "AggregationAccuracyNotSupported",
+        "AggregationGroupCountExceededLimit",
+        "AggregationMemoryExceededLimit",
+    }
+)
+"""Foundry's refusals of an aggregate it cannot compute exactly: the layer computes it."""
 _WIDENED: Final = (
     "Foundry evaluates a where-clause widened where the languages differ (fields or properties "
     "the mapping does not type, timestamps rounded to milliseconds, ranges and prefixes on "
@@ -113,6 +120,8 @@ class StoreOptions:
         write_attempts: sends of one write whose outcome stayed unknown after reading back.
         max_client_sort: most matches sorted in Python when the order is not mapped.
         max_where_depth: nesting Foundry allows in ``where``.
+        aggregate_groups: ``maxGroupCount`` of each grouping in an aggregate request; an
+            aggregate with more groups is computed by the layer.
         snapshot: ask for consistent snapshots when reading several pages.
         workers: threads for concurrent reads (fetch chunks, export partitions).
     """
@@ -124,6 +133,7 @@ class StoreOptions:
     write_attempts: int = 3
     max_client_sort: int = 100_000
     max_where_depth: int = 3
+    aggregate_groups: int = 10_000
     snapshot: bool = True
     workers: int = 8
 
@@ -140,6 +150,8 @@ class StoreOptions:
             raise ValidationFailed("write_attempts must be between 1 and 10")
         if not 1 <= self.max_where_depth <= 16:
             raise ValidationFailed("max_where_depth must be between 1 and 16")
+        if not 1 <= self.aggregate_groups <= 100_000:
+            raise ValidationFailed("aggregate_groups must be between 1 and 100000")
         if not 1 <= self.workers <= 64:
             raise ValidationFailed("workers must be between 1 and 64")
 
@@ -205,6 +217,17 @@ class FoundryBackend(StoreBackend):
             "fields their mapping sections type; a condition on any other field (or text, "
             "which only entities index) is widened and applied again by the layer, and an "
             "order on one is sorted by the layer, up to max_client_sort matches"
+        ),
+        Capability.SEARCH_COUNT: (
+            "Foundry's aggregate endpoint counts when the filter compiles exactly; a widened "
+            "filter is counted by the layer over the search's results"
+        ),
+        Capability.SEARCH_AGGREGATE: (
+            "Foundry's aggregate endpoint groups and computes when the filter compiles exactly, "
+            "every grouping field is a single-valued typed text, boolean or number property, "
+            "and metrics are min/max of typed numbers or sum/avg of typed integers, all within "
+            "aggregate_groups groups and exact through doubles; any other aggregate (timestamps, "
+            "properties, arrays, sums of doubles) is computed by the layer"
         ),
         Capability.GRAPH_EXPAND: (
             "Foundry lists linked objects; filters on neighbours and links are applied by the layer"
@@ -460,6 +483,45 @@ class FoundryBackend(StoreBackend):
             if len(found) >= request.limit:
                 break
         return found
+
+    @override
+    def count(self, record_type: RecordType, condition: Filter | None) -> int | None:
+        layout = self._layout(record_type)
+        compiled = compile_search(condition, layout, max_depth=self.options.max_where_depth)
+        if compiled.nothing:
+            return 0
+        if not compiled.exact:
+            return None
+        try:
+            answer = self.client.aggregate(layout.object_type, count_body(compiled.where))
+        except CaseportError as exc:
+            if _error_name(exc) in _REFUSED:
+                return None
+            raise
+        return read_count(answer)
+
+    @override
+    def aggregate(self, record_type: RecordType, query: AggregateQuery) -> Aggregation | None:
+        layout = self._layout(record_type)
+        plan = plan_aggregate(
+            query,
+            layout,
+            max_depth=self.options.max_where_depth,
+            max_groups=self.options.aggregate_groups,
+        )
+        if plan is None:
+            return None
+
+        def ask(body: dict[str, Any]) -> AggregateAnswer:
+            return self.client.aggregate(layout.object_type, body)
+
+        try:
+            answers = self._concurrently(ask, plan.requests)
+        except CaseportError as exc:
+            if _error_name(exc) in _REFUSED:
+                return None
+            raise
+        return plan.read(answers)
 
     @override
     def expand(self, request: ExpandRequest) -> list[Hop]:

@@ -35,6 +35,7 @@ from adapters._options import OptionReader
 from adapters._write_faults import WriteFaultCounter
 from adapters.foundry.auth import TOKEN_PATH, StaticToken, TokenProvider
 from adapters.foundry.client import ClientSettings, FoundryClient
+from adapters.foundry.fake_aggregate import aggregate
 from adapters.foundry.fake_ontology import (
     MAX_BATCH,
     MAX_LOAD_PAGE,
@@ -447,6 +448,8 @@ class FakeFoundry:
                 return self._list(type_name, query)
             if len(rest) == 3 and rest[2] == "search" and method == "POST":
                 return self._search(type_name, _body(request))
+            if len(rest) == 3 and rest[2] == "aggregate" and method == "POST":
+                return _json(200, aggregate(self.ontology, type_name, _body(request)))
             if len(rest) == 3 and method == "GET":
                 return self._get(type_name, rest[2], query)
             if len(rest) == 5 and rest[3] == "links" and method == "GET":

@@ -360,14 +360,16 @@ def compile_search(
     keys: Sequence[tuple[OrderKey, MappedProperty]] | None = None,
     after: SortPosition | None = None,
     max_depth: int = MAX_DEPTH,
+    leaves: Sequence[tuple[str, str, Any]] = (),
 ) -> Compiled:
     """Compile a filter, and optionally a keyset position in a server-side order.
 
     ``keys`` are the resolved order keys (see :func:`order_by`); with ``after``, the clause
-    also keeps only objects after that position (widened like everything else).
+    also keeps only objects after that position (widened like everything else). ``leaves``
+    are further Foundry leaves, ``(type, property, value)``, that must hold too.
     """
     clause, exact = (TRUE, True) if condition is None else _translate(condition, layout)
-    parts = [clause]
+    parts = [clause, *(_Leaf.of(kind, name, value) for kind, name, value in leaves)]
     if after is not None and keys is not None:
         parts.append(_keyset(layout, keys, after))
     shaped = simplify(_And(tuple(parts)))

@@ -16,6 +16,9 @@ from typing import Annotated, Any
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, SecretStr
 
 __all__ = [
+    "AggregateAnswer",
+    "AggregateItem",
+    "AggregateMetric",
     "ApplyActionResponse",
     "BatchApplyResponse",
     "ErrorEnvelope",
@@ -101,6 +104,32 @@ class ObjectPage(_Wire):
     data: list[dict[str, Any]]
     next_page_token: str | None = Field(default=None, alias="nextPageToken", max_length=8192)
     total_count: TotalCount = Field(default=None, alias="totalCount")
+
+
+class AggregateMetric(_Wire):
+    """One metric of a group: its name and value (a double, a date string, or null)."""
+
+    name: str
+    value: float | str | None = None
+
+
+class AggregateItem(_Wire):
+    """One group of an aggregate answer: its value per grouped property and its metrics."""
+
+    group: dict[str, Any] = Field(default_factory=dict)
+    metrics: list[AggregateMetric] = Field(default_factory=list)
+
+
+class AggregateAnswer(_Wire):
+    """The answer to ``objects/{objectType}/aggregate``.
+
+    ``accuracy`` is documented as required but left out of the documented example;
+    ``excludedItems`` counts the objects of groups beyond ``maxGroupCount``.
+    """
+
+    data: list[AggregateItem] = Field(default_factory=list)
+    accuracy: str | None = None
+    excluded_items: int | None = Field(default=None, alias="excludedItems", ge=0)
 
 
 class SubmissionCriterion(_Wire):

@@ -171,6 +171,9 @@ def test_the_declaration_says_what_the_layer_does() -> None:
         Capability.SEARCH_FILTER,
         Capability.SEARCH_TEXT,
         Capability.SEARCH_ORDER,
+        Capability.SEARCH_RECORDS,
+        Capability.SEARCH_COUNT,
+        Capability.SEARCH_AGGREGATE,
         Capability.GRAPH_EXPAND,
     ):
         assert caps[capability] is Support.PARTIAL
@@ -179,8 +182,6 @@ def test_the_declaration_says_what_the_layer_does() -> None:
         Capability.GRAPH_NEIGHBOURHOOD,
         Capability.GRAPH_SHORTEST_PATHS,
         Capability.TIMELINE,
-        Capability.GRAPH_DEGREE,
-        Capability.SEARCH_COUNT,
     ):
         assert caps[capability] is Support.EMULATED
 

@@ -22,16 +22,14 @@ from urllib.parse import urlsplit
 from typing_extensions import override
 
 from adapters._options import refuse_unknown
+from adapters._ordered_results import OrderedResults, ResultCache
 from adapters.faults import FaultInjector, FaultPlan, Outcome
 from contracts.aggregation import AggregateQuery, Aggregation, aggregate_records
 from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
 from contracts.evaluation import (
-    compare_positions,
     matches,
-    sort_entities,
-    sort_position,
     text_terms,
 )
 from contracts.models.common import Record, RecordType
@@ -98,6 +96,9 @@ class MemoryBackend(StoreBackend):
         self._incident: dict[str, set[str]] = {}
         # Search terms per entity id, filled on first text search and dropped on every write.
         self._terms: dict[str, frozenset[str]] = {}
+        # Writes so far: a sorted search result is good for as long as this does not move.
+        self._generation = 0
+        self._results = ResultCache()
         if isinstance(faults, FaultPlan):
             faults = FaultInjector(faults)
         self.faults = faults
@@ -123,6 +124,7 @@ class MemoryBackend(StoreBackend):
     # ------------------------------------------------------------------ primitives
 
     def _put(self, record: Record) -> None:
+        self._generation += 1
         previous = self._tables[record.RECORD_TYPE].get(record.id)
         self._tables[record.RECORD_TYPE][record.id] = record
         if isinstance(record, Entity):
@@ -170,36 +172,48 @@ class MemoryBackend(StoreBackend):
 
     @override
     def search(self, request: SearchRequest) -> list[Record]:
-        condition, order_by, after = request.condition, request.order_by, request.after
+        # Sorted matches are kept per query until the next write, so paging is a bisection.
+        query = (
+            request.record_type,
+            None if request.condition is None else request.condition.model_dump_json(),
+            tuple((key.field, key.descending) for key in request.order_by),
+        )
         with self._operation("search"):
-            entities = list(self._tables[request.record_type].values())
-            terms = dict(self._terms) if request.record_type is RecordType.ENTITY else {}
-        # Records are immutable, so the snapshot is filtered without holding the lock.
+            generation = self._generation
+            results = self._results.get(query, generation)
+            if results is None:
+                records = list(self._tables[request.record_type].values())
+                terms = dict(self._terms) if request.record_type is RecordType.ENTITY else {}
+        if results is None:
+            results = self._sorted_matches(request, records, terms)
+            with self._lock:
+                if self._generation == generation:
+                    self._results.put(query, generation, results)
+        return results.after(request.after, request.limit)
+
+    def _sorted_matches(
+        self, request: SearchRequest, records: list[Record], terms: dict[str, frozenset[str]]
+    ) -> OrderedResults:
+        """The records matching the request's condition, sorted.
+
+        Records are immutable, so the snapshot is filtered without holding the lock.
+        """
         computed: dict[str, frozenset[str]] = {}
 
-        def terms_of(entity: Record) -> frozenset[str]:
-            found = terms.get(entity.id)
+        def terms_of(record: Record) -> frozenset[str]:
+            found = terms.get(record.id)
             if found is None:
-                found = computed[entity.id] = text_terms(entity)
+                found = computed[record.id] = text_terms(record)
             return found
 
-        found = [entity for entity in entities if matches(entity, condition, terms_of)]
+        found = [record for record in records if matches(record, request.condition, terms_of)]
         if computed and request.record_type is RecordType.ENTITY:
             with self._lock:
-                for entity in entities:
-                    if (
-                        entity.id in computed
-                        and self._tables[RecordType.ENTITY].get(entity.id) is entity
-                    ):
-                        self._terms[entity.id] = computed[entity.id]
-        ordered = sort_entities(found, order_by)
-        if after is not None:
-            ordered = [
-                entity
-                for entity in ordered
-                if compare_positions(sort_position(entity, order_by), after, order_by) > 0
-            ]
-        return ordered[: request.limit]
+                table = self._tables[RecordType.ENTITY]
+                for record in records:
+                    if record.id in computed and table.get(record.id) is record:
+                        self._terms[record.id] = computed[record.id]
+        return OrderedResults(found, request.order_by)
 
     @override
     def expand(self, request: ExpandRequest) -> list[Hop]:

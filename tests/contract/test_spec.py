@@ -31,10 +31,10 @@ WIDGETS = (
 )
 
 
-def test_the_shipped_spec_holds_a_hundred_or_so_requirements() -> None:
+def test_the_shipped_spec_holds_well_over_a_hundred_requirements() -> None:
     """Every requirement line parses, with a known level and text."""
     requirements = load_requirements()
-    assert 90 <= len(requirements) <= 130
+    assert 120 <= len(requirements) <= 200
     assert all(requirement.level in LEVELS for requirement in requirements)
     assert all(requirement.text for requirement in requirements)
     assert len({requirement.id for requirement in requirements}) == len(requirements)

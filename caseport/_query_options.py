@@ -56,6 +56,9 @@ METRIC_OPS: Final = ("min", "max", "sum", "avg")
 _FILTER: Final[TypeAdapter[Filter]] = TypeAdapter(Filter)
 _PROPERTY: Final = re.compile(r"properties\.[a-z][a-z0-9_]{0,63}")
 """A free property's path, as the search language names it."""
+_MAX_GROUP_FIELDS: Final = 3
+_MAX_METRICS: Final = 10
+"""The contract's bounds on an aggregate's grouping fields and metrics."""
 _TRUE: Final = frozenset({"true", "yes", "1"})
 _FALSE: Final = frozenset({"false", "no", "0"})
 
@@ -376,6 +379,10 @@ def build_aggregate_query(
     Raises:
         ValidationFailed: an unknown field, a malformed metric or a limit out of range.
     """
+    if len(by) > _MAX_GROUP_FIELDS:
+        raise ValidationFailed(f"--by: at most {_MAX_GROUP_FIELDS} fields, not {len(by)}")
+    if len(metrics) > _MAX_METRICS:
+        raise ValidationFailed(f"--metric: at most {_MAX_METRICS} metrics, not {len(metrics)}")
     for field in by:
         check_field(field, record_type, "--by")
     parsed = tuple(parse_metric(metric, record_type) for metric in metrics)

@@ -31,7 +31,7 @@ from adapters import (
     split_url,
 )
 from adapters.config import DEFAULT_NOTE
-from caseport import db_cli, query_commands
+from caseport import analysis_commands, db_cli, query_commands
 from caseport._errors import (
     DEBUG_PARAMETER,
     EXIT_CODES_HELP,
@@ -413,6 +413,9 @@ for _name, _command in (
     ("neighbours", query_commands.neighbours),
     ("paths", query_commands.paths),
     ("timeline", query_commands.timeline),
+    ("count", analysis_commands.count),
+    ("aggregate", analysis_commands.aggregate),
+    ("degree", analysis_commands.degree),
 ):
     app.command(
         _name, rich_help_panel="Query a store", epilog=EXIT_CODES_HELP, cls=CaseportCommand

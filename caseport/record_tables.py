@@ -22,6 +22,7 @@ from contracts.models.intelligence import IntelligenceReport
 from contracts.models.links import Link
 
 __all__ = [
+    "aggregation_summary",
     "aggregation_table",
     "cases_table",
     "exhibits_table",
@@ -160,7 +161,7 @@ def aggregation_table(
 ) -> Table:
     """One row per group: its key (one column per grouping field), its count and its metrics.
 
-    The caption gives how many records matched and whether groups were left out.
+    :func:`aggregation_summary` says how many records matched and whether groups were left out.
     """
     table = _table(title)
     for field in group_by:
@@ -175,11 +176,14 @@ def aggregation_table(
             Text(f"{group.count:,}"),
             *(_value_text(group.values.get(name)) for name in metric_names),
         )
-    shown = len(aggregation.groups)
-    caption = f"{aggregation.total:,} matching record{'s' if aggregation.total != 1 else ''}"
-    caption += f"; {shown:,} group{'s' if shown != 1 else ''}"
-    if aggregation.truncated:
-        caption += ", truncated: more groups exist (raise --limit)"
-    table.caption = caption
-    table.caption_justify = "left"
     return table
+
+
+def aggregation_summary(aggregation: Aggregation) -> str:
+    """How many records matched, how many groups are shown, and whether more groups exist."""
+    shown = len(aggregation.groups)
+    line = f"{aggregation.total:,} matching record{'s' if aggregation.total != 1 else ''}; "
+    line += f"{shown:,} group{'s' if shown != 1 else ''} shown"
+    if aggregation.truncated:
+        line += "; truncated: more groups exist (raise --limit to see them)"
+    return line

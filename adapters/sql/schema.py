@@ -25,6 +25,7 @@ from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Final
 
+from contracts.models.common import Provenance
 from contracts.models.entities import Entity, EntityKind, PersonFields
 from contracts.models.links import Link
 from contracts.query import FIELDS
@@ -33,6 +34,7 @@ __all__ = [
     "COLUMN_FIELDS",
     "ENTITY_COLUMNS",
     "LINK_COLUMNS",
+    "PROVENANCE_FIELDS",
     "SPILLED_TERMS_FIELD",
     "VALUE_COLUMNS",
     "Scalar",
@@ -253,6 +255,20 @@ def _distinct(field: str, values: Iterable[Any], rows: list[ValueRow]) -> None:
             rows.append((field, len(seen) - 1, value))
 
 
+PROVENANCE_FIELDS: Final = (
+    "provenance.source_system",
+    "provenance.source_record_id",
+    "provenance.source_dataset",
+)
+"""The provenance search fields, one ``entity_values`` row per distinct value of each."""
+
+
+def _provenance_values(entries: tuple[Provenance, ...], rows: list[ValueRow]) -> None:
+    _distinct(PROVENANCE_FIELDS[0], (entry.source_system for entry in entries), rows)
+    _distinct(PROVENANCE_FIELDS[1], (entry.source_record_id for entry in entries), rows)
+    _distinct(PROVENANCE_FIELDS[2], (entry.source_dataset for entry in entries), rows)
+
+
 def multi_values(entity: Entity) -> list[ValueRow]:
     """Values of multi-valued fields and free properties, one row per distinct value.
 
@@ -278,6 +294,8 @@ def multi_values(entity: Entity) -> list[ValueRow]:
                 _distinct("person.given_names", block.given_names, rows)
             if block.nationalities:
                 _distinct("person.nationalities", block.nationalities, rows)
+    if entity.provenance:
+        _provenance_values(entity.provenance, rows)
     for name, value in entity.properties.items():
         if isinstance(value, tuple):
             _distinct("properties." + name, value, rows)

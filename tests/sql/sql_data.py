@@ -204,7 +204,7 @@ def dataset(entities: int = 300, seed: int = 3) -> list[Record]:
 FIXED_FILTERS: list[Filter | None] = [
     None,
     Eq("kind", "PERSON"),
-    Eq("kind", "person"),
+    Eq("subtype", "Person"),
     Eq("label", "A"),
     Eq("id", "p-ascii"),
     Eq("properties.height_cm", 180),

@@ -22,6 +22,7 @@ from contracts.models import (
     Markings,
     ObjectFields,
     PersonFields,
+    Provenance,
 )
 from contracts.query import And, Eq, Filter, In, Not, Or, OrderKey, Prefix, Range, Text
 
@@ -59,6 +60,15 @@ scalars = st.one_of(phrases, numbers, st.booleans())
 property_values = st.one_of(scalars, st.lists(scalars, max_size=3).map(tuple))
 properties = st.dictionaries(st.sampled_from(PROPERTY_NAMES), property_values, max_size=3)
 moments = st.sampled_from(MOMENTS)
+provenances = st.lists(
+    st.builds(
+        Provenance,
+        source_system=st.sampled_from(("PNC", "CRIS", "Zoë")),
+        source_record_id=st.one_of(st.none(), st.sampled_from(("A1", "a1", "B2"))),
+        source_dataset=st.one_of(st.none(), st.sampled_from(("nightly", "PNC"))),
+    ),
+    max_size=3,
+).map(tuple)
 optional_phrase = st.one_of(st.none(), phrases)
 identifiers = st.lists(
     st.builds(Identifier, scheme=st.sampled_from(("vrm", "imei")), value=phrases), max_size=2
@@ -119,6 +129,7 @@ def entities(
             sensitive=draw(st.booleans()), caveats=tuple(draw(st.lists(words, max_size=1)))
         ),
         properties=draw(properties),
+        provenance=draw(provenances),
         created_at=draw(moments),
         updated_at=draw(moments),
         **draw(_block(kind)),
@@ -142,6 +153,17 @@ def links(draw: st.DrawFn, link_id: str, endpoints: list[str]) -> Link:
 _TEXT_FIELDS = ("label", "aliases", "person.family_name", "location.postcode")
 _NUMBER_FIELDS = ("location.latitude", "properties.count", "properties.tags", "version")
 _ALL_PROPERTY_FIELDS = tuple(f"properties.{name}" for name in PROPERTY_NAMES)
+_IN_FIELDS = (
+    "kind",
+    "subtype",
+    "label",
+    "aliases",
+    "markings.caveats",
+    "provenance.source_system",
+    "provenance.source_record_id",
+    "provenance.source_dataset",
+)
+_IN_VALUES = (*SUBTYPES, "PNC", "Zoë", "A1", "B2", "nightly")
 
 
 @st.composite
@@ -155,10 +177,11 @@ def _leaf(draw: st.DrawFn) -> Filter:
     if choice == 2:
         return Eq(draw(st.sampled_from(_ALL_PROPERTY_FIELDS)), draw(scalars))
     if choice == 3:
-        field = draw(st.sampled_from(("kind", "subtype", "label", "aliases", "markings.caveats")))
-        value = draw(
-            st.one_of(words, st.sampled_from([k.value for k in EntityKind] + list(SUBTYPES)))
-        )
+        field = draw(st.sampled_from(_IN_FIELDS))
+        if field == "kind":  # a closed vocabulary: a value outside it is refused
+            kinds = st.sampled_from([kind.value for kind in EntityKind])
+            return In(field, tuple(draw(st.lists(kinds, min_size=1, max_size=2))))
+        value = draw(st.one_of(words, st.sampled_from(_IN_VALUES)))
         return In(field, (value, draw(words)))
     if choice == 4:
         field = draw(st.sampled_from(_NUMBER_FIELDS))

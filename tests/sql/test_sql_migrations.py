@@ -19,6 +19,7 @@ from adapters.sql.engine import Session
 from adapters.sql.schema import (
     ENTITY_COLUMNS,
     LINK_COLUMNS,
+    PROVENANCE_FIELDS,
     VALUE_COLUMNS,
     entity_row,
     entity_terms,
@@ -29,15 +30,21 @@ from adapters.sql.writes import DOCUMENT_COLUMNS, value_rows
 from caseport.db_cli import app
 from caseport.generate import generate
 from contracts.errors import ConfigurationError, Unavailable
-from contracts.models import Entity, Link, Record
-from contracts.query import Eq, Prefix, SearchQuery, Text
+from contracts.models import Case, Entity, Link, Provenance, Record
+from contracts.query import And, Eq, In, Prefix, SearchQuery, Text
 
 VERSION_ONE_ENTITY_COLUMNS = tuple(c for c in ENTITY_COLUMNS if c != "event_until")
 """Schema 1 has every entity column of the head schema but ``event_until`` (migration 2)."""
 
 
-def write_as_version_one(url: str, records: list[Record]) -> None:
-    """Store records the way the first schema held them, without the current writer."""
+def write_as_version_one(
+    url: str, records: list[Record], entity_columns: tuple[str, ...] = VERSION_ONE_ENTITY_COLUMNS
+) -> None:
+    """Store records the way the first schema held them, without the current writer.
+
+    Entities fill ``entity_columns`` (the first schema's by default) and have no value rows for
+    provenance, which schemas before 5 did not derive.
+    """
     engine = adapters.sql.open_engine(url)
 
     def work(session: Session) -> None:
@@ -46,9 +53,13 @@ def write_as_version_one(url: str, records: list[Record]) -> None:
             if isinstance(record, Entity):
                 terms, _ = session.dialect.stored_terms(entity_terms(record))
                 full = dict(zip(ENTITY_COLUMNS, entity_row(record, rid, body, terms), strict=True))
-                row = tuple(full[column] for column in VERSION_ONE_ENTITY_COLUMNS)
-                session.insert_rows("entities", VERSION_ONE_ENTITY_COLUMNS, [row])
-                values = [(rid, *row) for row in value_rows(session.dialect, record)]
+                row = tuple(full[column] for column in entity_columns)
+                session.insert_rows("entities", entity_columns, [row])
+                values = [
+                    (rid, *row)
+                    for row in value_rows(session.dialect, record)
+                    if row[0] not in PROVENANCE_FIELDS
+                ]
                 session.insert_rows("entity_values", VALUE_COLUMNS, values)
                 index = session.dialect.index_new_terms(rid, rid)
                 if index is not None:
@@ -349,3 +360,86 @@ def test_an_upgrade_that_cannot_get_the_lock_says_what_to_do(sqlite_url: str) ->
     assert "from version 3 to" in str(caught.value)
     with adapters.sql.from_url(sqlite_url, {}):
         assert adapters.sql.status(sqlite_url).up_to_date
+
+
+def _sourced_records() -> list[Record]:
+    """Entities and a case imported from several sources, values repeated, missing and odd."""
+    pnc = Provenance(source_system="PNC", source_record_id="A1", source_dataset="nightly")
+    cris = Provenance(source_system="CRIS", source_record_id="A1", method="import")
+    again = Provenance(
+        source_system="PNC", source_record_id='B2 "quoted"', source_dataset="nightly"
+    )
+    odd = Provenance(source_system="Zoë 東京", source_record_id="\\path\\x", collected_by="me")
+    person = {"kind": "PERSON", "subtype": "person", "created_at": T0, "updated_at": T0}
+    return [
+        Entity(id="s-1", label="One", provenance=(pnc,), **person),
+        Entity(id="s-2", label="Two", provenance=(cris, again, pnc), **person),
+        Entity(
+            id="s-3",
+            label="Three",
+            provenance=(odd, odd.model_copy(update={"method": "ner"})),
+            **person,
+        ),
+        Entity(id="s-4", label="Four", **person),
+        Entity(
+            id="s-5",
+            label="provenance",
+            properties={"note": '"provenance":[]'},
+            provenance=(again,),
+            **person,
+        ),
+        Case(
+            id="c-1",
+            reference="CASE/1",
+            title="Sourced",
+            provenance=(pnc,),
+            created_at=T0,
+            updated_at=T0,
+        ),
+    ]
+
+
+def _provenance_rows(url: str) -> set[tuple[str, str, int, str]]:
+    """Every provenance value row stored: (entity id, field, position, value)."""
+    engine = adapters.sql.open_engine(url)
+    marks = ", ".join("?" for _ in PROVENANCE_FIELDS)
+    try:
+        rows = engine.run(
+            lambda session: session.rows(
+                "SELECT e.id, v.field, v.seq, v.s FROM entity_values v"
+                f" JOIN entities e ON e.rid = v.rid WHERE v.field IN ({marks})",
+                PROVENANCE_FIELDS,
+            ),
+            write=False,
+        )
+    finally:
+        engine.close()
+    return {(str(key), str(field), int(seq), str(value)) for key, field, seq, value in rows}
+
+
+def test_a_fourth_schema_database_upgrades_to_find_entities_by_their_source(sql_url: str) -> None:
+    """Migration 5 derives the provenance values of stored entities as the writer does."""
+    records = [*generate(40, seed=3), *_sourced_records()]
+    adapters.sql.upgrade(sql_url, 4)
+    write_as_version_one(sql_url, records, ENTITY_COLUMNS)
+    assert _provenance_rows(sql_url) == set()
+    reference = InMemoryCaseStore(records)
+    with adapters.sql.from_url(sql_url, {}) as store:
+        assert adapters.sql.status(sql_url).up_to_date
+        for source, record_id in (("PNC", "A1"), ("CRIS", "A1"), ("PNC", 'B2 "quoted"')):
+            found = [(r.RECORD_TYPE, r.id) for r in store.find_by_source(source, record_id)]
+            expected = reference.find_by_source(source, record_id)
+            assert found == [(r.RECORD_TYPE, r.id) for r in expected]
+        for condition in (
+            Eq("provenance.source_system", "Zoë 東京"),
+            Eq("provenance.source_record_id", "\\path\\x"),
+            In("provenance.source_dataset", ("nightly", "other")),
+            Prefix("provenance.source_system", "P"),
+            And(Eq("provenance.source_system", "PNC"), Eq("provenance.source_record_id", "A1")),
+        ):
+            query = SearchQuery(filter=condition, page_size=1000)
+            assert store.search(query) == reference.search(query), condition
+        stored = _provenance_rows(sql_url)
+        # A record written again finds its rows as the current writer derives them.
+        store.upsert_many([r.model_copy(update={"version": r.version + 1}) for r in records])
+        assert _provenance_rows(sql_url) == stored

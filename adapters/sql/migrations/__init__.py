@@ -20,6 +20,7 @@ from adapters.sql.migrations import (
     m0002_event_interval,
     m0003_text_value_key,
     m0004_append_ordered_bodies,
+    m0005_provenance_values,
 )
 from adapters.sql.migrations.model import Migration
 from contracts.errors import ConfigurationError
@@ -39,6 +40,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     m0002_event_interval.MIGRATION,
     m0003_text_value_key.MIGRATION,
     m0004_append_ordered_bodies.MIGRATION,
+    m0005_provenance_values.MIGRATION,
 )
 """Every migration, in order; versions are 1, 2, ... without gaps."""
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import Any
 
 import httpx
@@ -16,6 +17,7 @@ from adapters.foundry.aggregate import EXACT_LIMIT
 from adapters.foundry.testing import FAKE_BASE_URL, FakeFoundry
 from adapters.memory import InMemoryCaseStore
 from contracts.aggregation import AggregateQuery, Metric
+from contracts.capabilities import Capability, Support
 from contracts.conformance.suite import data
 from contracts.models import Exhibit, Link
 from contracts.models.common import Record
@@ -29,7 +31,7 @@ _SETTINGS = settings(
 )
 
 
-def _stores(records: list[Record]) -> tuple[FakeFoundry, CaseStore, CaseStore]:
+def _stores(records: Sequence[Record]) -> tuple[FakeFoundry, CaseStore, CaseStore]:
     fake, store = fake_store()
     reference = InMemoryCaseStore()
     for target in (store, reference):
@@ -341,3 +343,63 @@ def test_a_degree_of_links_in_or_out_matches_the_store_before_and_after_writes()
         target.create(data.link("l-2", "e-1", "e-0", "KNOWS"))
     assert store.aggregate(query, record_type=Link) == reference.aggregate(query, record_type=Link)
     assert store.count(Not(Eq("type", "KNOWS")), record_type=Link) == 0
+
+
+# ---------------------------------------------------------------------------- degrees
+
+
+@_SETTINGS
+@given(
+    st.lists(st.integers(0, 40), max_size=12, unique=True).flatmap(
+        lambda numbers: st.tuples(*(links(f"l-{n:02d}") for n in numbers))
+    ),
+    st.none() | st.sets(st.sampled_from(["KNOWS", "PARTY_TO", "OCCURRED_AT", "OTHER"])),
+    st.sampled_from(["out", "in", "both"]),
+    st.lists(st.sampled_from(ENDS), min_size=1, max_size=4, unique=True),
+)
+def test_degrees_equal_the_reference_and_expand(
+    batch: tuple[Link, ...], types: set[str] | None, direction: Any, entity_ids: list[str]
+) -> None:
+    """Self-links, undirected links, types and directions count as expand counts them."""
+    _, store, reference = _stores(list(batch))
+    degrees = store.degree(entity_ids, link_types=types, direction=direction)
+    assert degrees == reference.degree(entity_ids, link_types=types, direction=direction)
+    assert list(degrees) == entity_ids
+
+
+def test_degrees_of_many_entities_take_three_requests_per_chunk() -> None:
+    """Three aggregate requests per 200 entities, against three reads per entity by expand."""
+    from adapters.foundry.degree import CHUNK
+
+    entities = [data.entity(f"e-{n:03d}") for n in range(CHUNK + 1)]
+    batch = [
+        data.link(f"l-{n:03d}", entities[n].id, entities[(n + 1) % len(entities)].id, "KNOWS")
+        for n in range(len(entities))
+    ]
+    fake, store = fake_store()
+    reference = InMemoryCaseStore()
+    for target in (store, reference):
+        target.upsert_many([*entities, *batch])
+    ids = [entity.id for entity in entities]
+    before = fake.count("POST", "/aggregate")
+    assert store.degree(ids) == reference.degree(ids) == dict.fromkeys(ids, 2)
+    assert fake.count("POST", "/aggregate") - before == 6
+    assert store.capabilities()[Capability.GRAPH_DEGREE] is Support.NATIVE
+
+
+def test_a_link_mapping_without_typed_direction_leaves_degrees_to_the_layer() -> None:
+    """Without a typed ``directed`` property, degrees are emulated over expand, and right."""
+    import tomllib
+    from importlib import resources
+
+    from adapters.foundry.mapping import DEFAULT_MAPPING, parse_mapping
+
+    text = resources.files("adapters.foundry").joinpath(DEFAULT_MAPPING).read_text("utf-8")
+    raw = tomllib.loads(text)
+    del raw["link"]["properties"]["directed"]
+    fake = FakeFoundry(mapping=parse_mapping(raw, "test"))
+    _, store = fake_store(fake)
+    store.upsert_many([data.entity("a"), data.entity("b"), data.link("l", "a", "b", "KNOWS")])
+    assert store.capabilities()[Capability.GRAPH_DEGREE] is Support.EMULATED
+    assert store.degree(["a", "b"], direction="in") == {"a": 0, "b": 1}
+    assert fake.count("POST", "/aggregate") == 0

@@ -184,6 +184,7 @@ def test_the_declaration_says_what_the_layer_does() -> None:
         Capability.TIMELINE,
     ):
         assert caps[capability] is Support.EMULATED
+    assert caps[Capability.GRAPH_DEGREE] is Support.NATIVE
 
 
 def test_each_fake_connect_is_a_fresh_ontology() -> None:

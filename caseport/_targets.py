@@ -45,16 +45,16 @@ def url_and_ids(
     """
     values = [value for value in given if value is not None]
     url = values.pop(0) if values and is_url(values[0]) else None
-    if len(values) < len(names):
-        missing = names[len(values)]
-        raise _ArgumentProblem(f"Missing argument '{missing}'.", ctx=ctx)
-    if not variadic and len(values) > len(names):
-        extra = " ".join(values[len(names) :])
-        raise _ArgumentProblem(f"Got unexpected extra argument ({extra[:80]}).", ctx=ctx)
     for value in values:
         if is_url(value):
             raise _ArgumentProblem(
                 f"{value[:80]!r} looks like a store URL; give the URL first, before the ids.",
                 ctx=ctx,
             )
+    if len(values) < len(names):
+        missing = names[len(values)]
+        raise _ArgumentProblem(f"Missing argument '{missing}'.", ctx=ctx)
+    if not variadic and len(values) > len(names):
+        extra = " ".join(values[len(names) :])
+        raise _ArgumentProblem(f"Got unexpected extra argument ({extra[:80]}).", ctx=ctx)
     return url, values

@@ -1,8 +1,9 @@
 """Commands that only read create nothing: no file, no schema, no table, no migration.
 
-``info``, ``search``, ``get``, ``neighbours``, ``paths``, ``timeline`` and ``db status`` open a
-SQLite or PostgreSQL store with ``mode=ro``: a store that is not there is reported on one line
-with exit 2 (a configuration error), and one that is there is left as it was.
+``info``, ``search``, ``get``, ``neighbours``, ``paths``, ``timeline``, ``count``, ``aggregate``,
+``degree`` and ``db status`` open a SQLite or PostgreSQL store with ``mode=ro``: a store that is
+not there is reported on one line with exit 2 (a configuration error), and one that is there is
+left as it was.
 """
 
 from __future__ import annotations
@@ -34,6 +35,10 @@ def _read_commands(url: str) -> list[list[str]]:
         ["neighbours", url, "p-0"],
         ["paths", url, "p-0", "p-1"],
         ["timeline", url, "--entity", "p-0"],
+        ["search", url, "--type", "link", "--where", "type=ASSOCIATE_OF"],
+        ["count", url, "--kind", "person"],
+        ["aggregate", url, "--by", "kind"],
+        ["degree", url, "p-0", "p-1"],
         ["db", "status", url],
     ]
 

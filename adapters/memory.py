@@ -27,6 +27,7 @@ from adapters.faults import FaultInjector, FaultPlan, Outcome
 from contracts.aggregation import AggregateQuery, Aggregation, aggregate_records
 from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
+from contracts.compiled import compile_filter
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
 from contracts.evaluation import (
     matches,
@@ -206,7 +207,8 @@ class MemoryBackend(StoreBackend):
                 found = computed[record.id] = text_terms(record)
             return found
 
-        found = [record for record in records if matches(record, request.condition, terms_of)]
+        accepts = compile_filter(request.condition, terms_of)
+        found = [record for record in records if accepts(record)]
         if computed and request.record_type is RecordType.ENTITY:
             with self._lock:
                 table = self._tables[RecordType.ENTITY]
@@ -270,15 +272,15 @@ class MemoryBackend(StoreBackend):
     def count(self, record_type: RecordType, condition: Filter | None) -> int:
         with self._operation("search"):
             records = list(self._tables[record_type].values())
-        return sum(1 for record in records if matches(record, condition))
+        accepts = compile_filter(condition)
+        return sum(1 for record in records if accepts(record))
 
     @override
     def aggregate(self, record_type: RecordType, query: AggregateQuery) -> Aggregation:
         with self._operation("search"):
             records = list(self._tables[record_type].values())
-        return aggregate_records(
-            (record for record in records if matches(record, query.filter)), query
-        )
+        accepts = compile_filter(query.filter)
+        return aggregate_records((record for record in records if accepts(record)), query)
 
     @override
     def write_batch(self, records: Sequence[Record]) -> BulkReport:

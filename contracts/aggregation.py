@@ -14,6 +14,7 @@ computation every backend must agree with.
 
 from __future__ import annotations
 
+import collections
 import functools
 import itertools
 from collections.abc import Iterable, Sequence
@@ -22,8 +23,8 @@ from typing import Literal, Self
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
+from contracts.compiled import accessor
 from contracts.errors import ValidationFailed
-from contracts.evaluation import field_values
 from contracts.models.common import Record, RecordType, StrictModel
 from contracts.query import Filter, field_spec
 
@@ -123,7 +124,7 @@ def aggregate_problem(query: AggregateQuery, record_type: RecordType) -> str | N
 
 
 def _metric_values(record: Record, metric: Metric, numeric: bool) -> list[GroupValue]:
-    values = field_values(record, metric.field)
+    values = accessor(metric.field)(record)
     if numeric:
         return [v for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
     return [v for v in values if not isinstance(v, bool)]
@@ -180,13 +181,16 @@ def aggregate_records(records: Iterable[Record], query: AggregateQuery) -> Aggre
         metric.op in ("sum", "avg") or metric.field.startswith("properties.")
         for metric in query.metrics
     ]
+    if len(query.group_by) == 1 and not query.metrics:
+        return _single_counts(records, query)
     total = 0
+    readers = [accessor(name) for name in query.group_by]
     for record in records:
         total += 1
-        choices: list[list[GroupValue]] = []
-        for name in query.group_by:
-            found = _distinct(field_values(record, name))
-            choices.append(found or [None])
+        choices: list[Sequence[GroupValue]] = []
+        for read in readers:
+            found = read(record)
+            choices.append((_distinct(found) if len(found) > 1 else found) or (None,))
         for key in itertools.product(*choices):
             identity = tuple((_family(value), value) for value in key)
             counts[identity] = counts.get(identity, 0) + 1
@@ -205,6 +209,33 @@ def aggregate_records(records: Iterable[Record], query: AggregateQuery) -> Aggre
         )
         for identity, count in counts.items()
     ]
+    return _ordered(groups, total, query)
+
+
+def _single_counts(records: Iterable[Record], query: AggregateQuery) -> Aggregation:
+    """Counts by one field with no metrics: the common case, without the general bookkeeping."""
+    read = accessor(query.group_by[0])
+    counts: collections.Counter[tuple[int, GroupValue]] = collections.Counter()
+    total = 0
+    for record in records:
+        total += 1
+        found = read(record)
+        if len(found) == 1:
+            counts[(_rank(found[0]), found[0])] += 1
+        else:
+            for value in _distinct(found) or [None]:
+                counts[(_rank(value), value)] += 1
+    groups = [Group(key=(value,), count=count) for (_, value), count in counts.items()]
+    return _ordered(groups, total, query)
+
+
+def _rank(value: GroupValue) -> int:
+    # Keeps True apart from 1 and 1.0 in the counter, as the key comparison does.
+    return 0 if isinstance(value, bool) else 1
+
+
+def _ordered(groups: list[Group], total: int, query: AggregateQuery) -> Aggregation:
+    """The groups in the query's order, cut at its limit."""
 
     def by_key(a: Group, b: Group) -> int:
         return _compare_keys(a.key, b.key)

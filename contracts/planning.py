@@ -13,8 +13,9 @@ from __future__ import annotations
 from collections.abc import Callable, Iterator
 from typing import Any, Final
 
+from contracts.compiled import compile_filter
 from contracts.errors import UpstreamContractError, ValidationFailed
-from contracts.evaluation import compare_positions, matches, sort_entities, sort_position
+from contracts.evaluation import compare_positions, sort_entities, sort_position
 from contracts.models.common import Record, RecordType
 from contracts.paging import SortPosition
 from contracts.query import And, Filter, OrderKey
@@ -92,6 +93,7 @@ def _ordered(
     limit: int,
 ) -> list[Record]:
     chunk = limit if plan.residual is None else max(limit, _CHUNK)
+    residual = compile_filter(plan.residual)
     found: list[Record] = []
     position = after
     while True:
@@ -103,7 +105,7 @@ def _ordered(
                     f"the backend returned entity {entity.id!r} out of the search's order"
                 )
             position = here
-            if plan.residual is None or matches(entity, plan.residual):
+            if residual(entity):
                 found.append(entity)
                 if len(found) >= limit:
                     return found
@@ -141,6 +143,7 @@ def _sorted_by_layer(
 def _every_match(read: Reader, plan: SearchPlan, record_type: RecordType) -> Iterator[Record]:
     """Every record matching the plan, read from the backend by id in chunks."""
     last: str | None = None
+    residual = compile_filter(plan.residual)
     while True:
         start = None if last is None else SortPosition((), last)
         rows = read(SearchRequest(plan.pushed, (), start, _CHUNK, record_type))
@@ -150,7 +153,7 @@ def _every_match(read: Reader, plan: SearchPlan, record_type: RecordType) -> Ite
                     f"the backend returned entity {entity.id!r} out of id order"
                 )
             last = entity.id
-            if plan.residual is None or matches(entity, plan.residual):
+            if residual(entity):
                 yield entity
         if len(rows) < _CHUNK:
             return

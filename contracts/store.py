@@ -25,6 +25,7 @@ from contracts._pipeline import WritePipeline
 from contracts.aggregation import AggregateQuery, Aggregation, aggregate_problem, aggregate_records
 from contracts.backend import SEARCH_CAPABILITIES, StoreBackend
 from contracts.capabilities import Capability, Support
+from contracts.compiled import compile_filter
 from contracts.errors import (
     AlreadyExists,
     Conflict,
@@ -35,7 +36,7 @@ from contracts.errors import (
     UpstreamContractError,
     ValidationFailed,
 )
-from contracts.evaluation import matches, sort_position
+from contracts.evaluation import sort_position
 from contracts.invariants import check_update
 from contracts.models._fields import to_utc
 from contracts.models.cases import Case
@@ -923,12 +924,9 @@ class CaseStore:
             hops = scan_emulation.expand_over_scan(self._backend, unfiltered)
         if not request.filtered:
             return hops
-        return [
-            hop
-            for hop in hops
-            if matches(hop.neighbour, request.neighbour_filter)
-            and matches(hop.link, request.link_filter)
-        ]
+        neighbours = compile_filter(request.neighbour_filter)
+        links = compile_filter(request.link_filter)
+        return [hop for hop in hops if neighbours(hop.neighbour) and links(hop.link)]
 
     def _search(
         self,

@@ -28,7 +28,7 @@ def _oracle(entities: list[Any], fields: tuple[str, ...]) -> collections.Counter
         for field in fields:
             distinct = {_identity(value): value for value in values_at(entity, field)}
             options = list(distinct) or [("none", None)]
-            combos = [combo + (option,) for combo in combos for option in options]
+            combos = [(*combo, option) for combo in combos for option in options]
         counts.update(combos)
     return counts
 

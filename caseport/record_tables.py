@@ -35,17 +35,19 @@ _SUMMARY_LENGTH = 60
 
 
 def _table(title: str | None) -> Table:
+    # Every column but the id folds rather than cutting its text short with an ellipsis:
+    # in a narrow terminal the id keeps its width and the rest wraps.
     return Table(title=None if title is None else Text(title), title_justify="left")
 
 
 def cases_table(cases: Sequence[Case], *, title: str | None = None) -> Table:
     """Cases: reference, title, status, officer in the case, when opened, id."""
     table = _table(title)
-    table.add_column("Reference", style="bold", no_wrap=True)
-    table.add_column("Title")
-    table.add_column("Status", no_wrap=True)
-    table.add_column("Officer")
-    table.add_column("Opened", no_wrap=True)
+    table.add_column("Reference", style="bold", overflow="fold")
+    table.add_column("Title", overflow="fold")
+    table.add_column("Status", overflow="fold")
+    table.add_column("Officer", overflow="fold")
+    table.add_column("Opened", overflow="fold")
     id_column(table)
     for case in cases:
         table.add_row(
@@ -72,11 +74,11 @@ def _summary(text: str) -> str:
 def reports_table(reports: Sequence[IntelligenceReport], *, title: str | None = None) -> Table:
     """Intelligence reports: reference, when and by whom submitted, grading, text, id."""
     table = _table(title)
-    table.add_column("Reference", style="bold", no_wrap=True)
-    table.add_column("Submitted", no_wrap=True)
-    table.add_column("By")
-    table.add_column("Grading", no_wrap=True)
-    table.add_column("Text")
+    table.add_column("Reference", style="bold", overflow="fold")
+    table.add_column("Submitted", overflow="fold")
+    table.add_column("By", overflow="fold")
+    table.add_column("Grading", overflow="fold")
+    table.add_column("Text", overflow="fold")
     id_column(table)
     for report in reports:
         grading = report.grading
@@ -100,11 +102,11 @@ def _grade(report: IntelligenceReport) -> str:
 def exhibits_table(exhibits: Sequence[Exhibit], *, title: str | None = None) -> Table:
     """Exhibits: reference, description, when seized and by whom, where kept, id."""
     table = _table(title)
-    table.add_column("Reference", style="bold", no_wrap=True)
-    table.add_column("Description")
-    table.add_column("Seized", no_wrap=True)
-    table.add_column("By")
-    table.add_column("Stored at")
+    table.add_column("Reference", style="bold", overflow="fold")
+    table.add_column("Description", overflow="fold")
+    table.add_column("Seized", overflow="fold")
+    table.add_column("By", overflow="fold")
+    table.add_column("Stored at", overflow="fold")
     id_column(table)
     for exhibit in exhibits:
         table.add_row(

@@ -254,3 +254,17 @@ def test_a_link_filter_value_of_the_wrong_type_is_refused(star_url: str) -> None
     result = invoke(["neighbours", star_url, "hub", "--link-where", "confidence=high"])
     line = _one_error_line(result, EXIT_USAGE)
     assert "--link-where confidence: 'high' is not a number" in line
+
+
+@pytest.mark.parametrize("record_type", ["link", "case", "intelligence_report", "exhibit"])
+def test_record_ids_are_never_wrapped_in_an_80_column_terminal(url: str, record_type: str) -> None:
+    """Each record type's table shows every id whole on one line, within 80 columns."""
+    args = ["search", url, "--type", record_type, "-n", "10"]
+    found = json.loads(invoke([*args, "--json"]).stdout)["items"]
+    assert found
+    narrow = runner.invoke(app, args, env={"COLUMNS": "80"})
+    assert narrow.exit_code == 0, narrow.output
+    lines = [line for line in narrow.stdout.splitlines() if not line.startswith("More results")]
+    assert max(len(line) for line in lines) <= 80
+    for item in found:
+        assert any(item["id"] in line for line in lines), item["id"]

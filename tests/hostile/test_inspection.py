@@ -97,7 +97,7 @@ def absent_url(store_url: str) -> Iterator[str]:
     same URL.
     """
     if store_url.startswith("sqlite:"):
-        yield store_url.replace("hostile.db", "absent.db")
+        yield store_url.replace("store.db", "absent.db")
     elif store_url.startswith("postgresql:"):
         schema = f"absent_{uuid.uuid4().hex[:16]}"
         try:

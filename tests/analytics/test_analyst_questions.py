@@ -111,7 +111,9 @@ def test_the_ten_questions(loaded: CaseStore, reference: CaseStore) -> None:
     assert chosen.id in found
 
     # 4. How are two suspects connected?  One call.
-    suspects = sorted({link.source_id for link in LINKS if link.type == "PARTY_TO" and link.role == "suspect"})
+    suspects = sorted(
+        {link.source_id for link in LINKS if link.type == "PARTY_TO" and link.role == "suspect"}
+    )
     first, second = suspects[0], suspects[-1]
     paths = loaded.shortest_paths(first, second, max_depth=4, distinct="entities", max_paths=20)
     assert paths == reference.shortest_paths(

@@ -1,22 +1,24 @@
 """The in-house store: :class:`SqlBackend` over SQLite or PostgreSQL, and :class:`SqlCaseStore`.
 
 Records are kept whole as JSON (:func:`adapters.sql.codec.encode_body`), beside the columns
-that index them (see :mod:`adapters.sql.schema`). Every capability is native: filters, ordering
-and keyset paging in SQL (:mod:`adapters.sql.query`), full-text search with FTS5 or
-``tsvector``, graph walks and the timeline as layered SQL (:mod:`adapters.sql.graph`), bulk
-upserts in one transaction per batch (:mod:`adapters.sql.writes`) and streaming export.
+that index them (see :mod:`adapters.sql.schema`). Entity filters, ordering and keyset paging
+run in SQL (:mod:`adapters.sql.query`), full-text search with FTS5 or ``tsvector``; searches of
+the other record types read their fields from the JSON (:mod:`adapters.sql.records`) and leave
+only words to the layer. Graph walks and the timeline run as layered SQL
+(:mod:`adapters.sql.graph`), bulk upserts in one transaction per batch
+(:mod:`adapters.sql.writes`), and export streams.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Final
+from typing import ClassVar, Final
 
 from typing_extensions import override
 
 from adapters._connect import split_url
 from adapters._options import OptionReader
-from adapters.sql import graph
+from adapters.sql import graph, records
 from adapters.sql.codec import decode, decode_entity, read_body
 from adapters.sql.connect import open_engine
 from adapters.sql.dialects import Fragment
@@ -30,11 +32,13 @@ from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Unavailable
 from contracts.models.common import Record, RecordType
-from contracts.models.entities import Entity
+from contracts.planning import split_conjuncts
+from contracts.query import Filter, OrderKey
 from contracts.requests import (
     ExpandRequest,
     NeighbourhoodRequest,
     PathsRequest,
+    SearchPlan,
     SearchRequest,
     TimelineRequest,
 )
@@ -53,6 +57,18 @@ __all__ = ["SqlBackend", "SqlCaseStore", "from_url"]
 
 _VERSION: Final = "0.1.0"
 _TABLES: Final = {RecordType.ENTITY: "entities", RecordType.LINK: "links"}
+_LAYER_DOES: Final[Mapping[Capability, Support]] = {
+    Capability.SEARCH_RECORDS: Support.PARTIAL,
+    Capability.SEARCH_COUNT: Support.EMULATED,
+    Capability.SEARCH_AGGREGATE: Support.EMULATED,
+    Capability.GRAPH_DEGREE: Support.EMULATED,
+    Capability.GRAPH_EXPAND: Support.PARTIAL,
+}
+"""What the layer does, wholly or in part, for this backend; the rest is native."""
+_RECORD_TEXT_NOTE: Final = (
+    "SQL filters and orders links, cases, reports and exhibits by their fields; the layer "
+    "matches words (text conditions) in them, over the records SQL returns"
+)
 
 
 def _source(record_type: RecordType) -> tuple[str, str, tuple[str, ...]]:
@@ -82,12 +98,16 @@ class SqlBackend(StoreBackend):
 
     CAPABILITIES = declare(
         **{
-            capability.name: (
-                Support.EMULATED if capability is Capability.SEARCH_RECORDS else Support.NATIVE
-            )
+            capability.name: _LAYER_DOES.get(capability, Support.NATIVE)
             for capability in Capability
         }
     )
+    NOTES: ClassVar[Mapping[Capability, str]] = {
+        Capability.SEARCH_RECORDS: _RECORD_TEXT_NOTE,
+        Capability.GRAPH_EXPAND: (
+            "SQL follows the links; filters on neighbours and links are applied by the layer"
+        ),
+    }
 
     def __init__(self, engine: Engine, *, upgrade: bool = True) -> None:
         self._engine = engine
@@ -175,12 +195,43 @@ class SqlBackend(StoreBackend):
         return [decode(record_type, str(body)) for (body,) in rows]
 
     @override
-    def search(self, request: SearchRequest) -> list[Entity]:
-        def read(session: Session) -> list[Entity]:
-            statement = search_statement(
-                request.condition, request.order_by, request.after, request.limit, session.dialect
+    def plan_search(
+        self, record_type: RecordType, condition: Filter | None, order_by: tuple[OrderKey, ...]
+    ) -> SearchPlan:
+        """Entity searches run whole in SQL; of other records' searches, all but ``Text``."""
+        if record_type is RecordType.ENTITY:
+            return SearchPlan(pushed=condition)
+        return split_conjuncts(
+            condition,
+            order_by,
+            compiles=lambda part: records.compiles(record_type, part),
+            orders=True,
+            note=_RECORD_TEXT_NOTE,
+        )
+
+    @override
+    def search(self, request: SearchRequest) -> list[Record]:
+        kind = request.record_type
+
+        def read(session: Session) -> list[Record]:
+            if kind is RecordType.ENTITY:
+                statement = search_statement(
+                    request.condition,
+                    request.order_by,
+                    request.after,
+                    request.limit,
+                    session.dialect,
+                )
+                return [decode_entity(str(body)) for (body,) in session.rows(statement)]
+            statement = records.record_search_statement(
+                kind,
+                request.condition,
+                request.order_by,
+                request.after,
+                request.limit,
+                session.dialect,
             )
-            return [decode_entity(str(body)) for (body,) in session.rows(statement)]
+            return [decode(kind, str(body)) for (body,) in session.rows(statement)]
 
         return self._engine.run(read, write=False)
 

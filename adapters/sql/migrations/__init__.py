@@ -21,6 +21,7 @@ from adapters.sql.migrations import (
     m0003_text_value_key,
     m0004_append_ordered_bodies,
     m0005_provenance_values,
+    m0006_record_search_indexes,
 )
 from adapters.sql.migrations.model import Migration
 from contracts.errors import ConfigurationError
@@ -41,6 +42,7 @@ MIGRATIONS: Final[tuple[Migration, ...]] = (
     m0003_text_value_key.MIGRATION,
     m0004_append_ordered_bodies.MIGRATION,
     m0005_provenance_values.MIGRATION,
+    m0006_record_search_indexes.MIGRATION,
 )
 """Every migration, in order; versions are 1, 2, ... without gaps."""
 

@@ -49,7 +49,7 @@ EXCLUDED_MODULES: dict[str, str] = {
     "contracts.emulation": "graph operations the layer composes for adapters; used by CaseStore",
     "contracts.evaluation": "reference semantics of the search language, for adapter authors",
     "contracts.invariants": "update rules CaseStore enforces; callers meet them as errors",
-    "contracts.compiled": "the reference semantics compiled per query; for stores filtering in Python",
+    "contracts.compiled": "the reference semantics compiled per query, for stores filtering in it",
     "contracts.planning": "the layer's search executor; adapters import split_conjuncts from it",
     "contracts.scan_emulation": "operations the layer composes over scan; used by CaseStore",
     "contracts.paging": "cursor encoding internal to CaseStore; cursors are opaque to callers",

@@ -1,12 +1,14 @@
-"""Typed readers for store options: each value is checked where it enters, and never repeated.
+"""Store options: each adapter declares them as a model, and each value is checked where it enters.
 
 Options reach an adapter as strings, from the URL's query, keyword arguments of
 :func:`adapters.connect`, ``[store.options]`` in ``caseport.toml`` or ``CASEPORT_OPTION_*``
-variables. An adapter reads each one through an :class:`OptionReader`, which checks its form and
-bounds and raises :class:`~contracts.errors.ConfigurationError` naming the option and what it
-accepts. No message repeats the value given: it may be a secret pasted into the wrong place or
-personal data, and a hostile one may be megabytes long. Option *names* are repeated only when
-they look like names (:func:`option_label`), so a typo can be pointed out.
+variables. An adapter declares the options it reads as an :class:`AdapterOptions` model (typed
+fields with bounds, defaults and a one-line meaning); :func:`validate_options` turns the merged
+strings into that model or raises :class:`~contracts.errors.ConfigurationError` in one line,
+naming the option and what it accepts, or for an unknown option the close names. No message
+repeats the value given: it may be a secret pasted into the wrong place or personal data, and a
+hostile one may be megabytes long. Option *names* are repeated only when they look like names
+(:func:`option_label`), so a typo can be pointed out.
 """
 
 from __future__ import annotations
@@ -14,15 +16,45 @@ from __future__ import annotations
 import difflib
 import math
 import re
+import types
 from collections.abc import Collection, Mapping, Sequence
-from typing import Final
+from dataclasses import dataclass
+from typing import (
+    TYPE_CHECKING,
+    Annotated,
+    Any,
+    ClassVar,
+    Final,
+    Literal,
+    TypeVar,
+    Union,
+    get_args,
+    get_origin,
+)
+
+import annotated_types
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, ValidationError
+from pydantic.fields import FieldInfo
 
 from contracts.errors import ConfigurationError
+
+if TYPE_CHECKING:
+    from adapters._url import StoreURL
 
 __all__ = [
     "FALSE_WORDS",
     "TRUE_WORDS",
+    "AdapterOptions",
+    "Flag",
+    "Number",
+    "OptionDoc",
     "OptionReader",
+    "Whole",
+    "Word",
+    "Words",
+    "accepts",
+    "describe_options",
+    "option",
     "check_option_name",
     "is_option_name",
     "is_secret_name",
@@ -33,6 +65,7 @@ __all__ = [
     "refuse_unknown",
     "secret_hint",
     "suggestion",
+    "validate_options",
 ]
 
 TRUE_WORDS: Final = frozenset({"1", "true", "yes", "on"})
@@ -196,7 +229,7 @@ def parse_boolean(text: str) -> bool:
 
 
 def _show(number: float) -> str:
-    return str(int(number)) if number.is_integer() else f"{number:g}"
+    return str(int(number)) if float(number).is_integer() else f"{number:g}"
 
 
 class OptionReader:
@@ -287,3 +320,280 @@ class OptionReader:
         if not words <= set(allowed):
             raise self._refuse(name, f"a comma-separated list of {', '.join(sorted(allowed))}")
         return words
+
+
+# ------------------------------------------------------------------------- option models
+
+
+def _whole_text(value: object) -> object:
+    if isinstance(value, str):
+        if _WHOLE.fullmatch(value) is None:
+            raise ValueError("not a whole number")
+        return int(value)
+    return value
+
+
+def _number_text(value: object) -> object:
+    if isinstance(value, str):
+        if _NUMBER.fullmatch(value) is None:
+            raise ValueError("not a number")
+        return float(value)
+    return value
+
+
+def _flag_text(value: object) -> object:
+    return parse_boolean(value) if isinstance(value, str) else value
+
+
+def _word_text(value: object) -> object:
+    return value.strip().lower() if isinstance(value, str) else value
+
+
+def _words_text(value: object) -> object:
+    if isinstance(value, str):
+        return tuple(part.strip() for part in value.split(",") if part.strip())
+    return value
+
+
+Whole = Annotated[int, BeforeValidator(_whole_text)]
+"""A whole number; as text, ASCII digits with an optional sign (no ``1_000``, ``1e3``)."""
+Number = Annotated[float, BeforeValidator(_number_text)]
+"""A finite decimal number; as text, no ``nan``, ``inf`` or hex."""
+Flag = Annotated[bool, BeforeValidator(_flag_text)]
+"""A boolean; as text, ``true``/``false``, ``1``/``0``, ``yes``/``no`` or ``on``/``off``."""
+Word = BeforeValidator(_word_text)
+"""Put on a ``Literal`` of words: text is compared without case or surrounding blanks."""
+Words = BeforeValidator(_words_text)
+"""Put on a tuple or frozenset: text is a comma-separated list."""
+
+
+def option(
+    default: Any,
+    meaning: str,
+    *,
+    ge: float | None = None,
+    gt: float | None = None,
+    le: float | None = None,
+    unit: str = "",
+    form: str = "",
+    alias: str | None = None,
+) -> Any:
+    """A field of an :class:`AdapterOptions` model.
+
+    Args:
+        default: the value when the option is not given.
+        meaning: one line saying what the option does, for ``caseport info SCHEME``.
+        ge: lowest value accepted.
+        gt: the value must be above this.
+        le: highest value accepted.
+        unit: what a number counts (``milliseconds``, ``seconds``), for messages.
+        form: what the option accepts, where its type does not say it (a pattern...).
+        alias: the option's name when it is not the field's (a name pydantic reserves).
+    """
+    extra: dict[str, Any] = {}
+    if unit:
+        extra["unit"] = unit
+    if form:
+        extra["form"] = form
+    return Field(
+        default,
+        description=meaning,
+        ge=ge,
+        gt=gt,
+        le=le,
+        alias=alias,
+        json_schema_extra=extra or None,
+    )
+
+
+class AdapterOptions(BaseModel):
+    """The options one adapter reads: subclass it with one :func:`option` field per option.
+
+    The registry validates the merged options of a store (URL query, configuration file,
+    environment, keywords) against it once, with :func:`validate_options`, and the adapter's
+    factory receives the model. ``PASSTHROUGH`` names a ``dict[str, str]`` field that takes
+    every option the model does not declare, for an adapter that forwards them (libpq's
+    parameters); by default an unknown option is refused.
+    """
+
+    model_config = ConfigDict(
+        extra="forbid", frozen=True, allow_inf_nan=False, populate_by_name=True
+    )
+
+    PASSTHROUGH: ClassVar[str | None] = None
+
+    @classmethod
+    def check_url(cls, url: StoreURL) -> None:
+        """Refuse a URL this adapter cannot use, before its options are looked at.
+
+        The registry calls it first, because a URL of the wrong shape (a host where a file is
+        expected) says more than an option it would not know. By default, any URL is fine.
+
+        Raises:
+            ConfigurationError: the URL does not fit the adapter.
+        """
+
+
+OptionsT = TypeVar("OptionsT", bound=AdapterOptions)
+
+
+def _names(model: type[AdapterOptions]) -> dict[str, str]:
+    """The model's option names (aliases where set) and the fields they fill."""
+    return {
+        info.alias or name: name
+        for name, info in model.model_fields.items()
+        if name != model.PASSTHROUGH
+    }
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X`` from ``X | None``."""
+    if get_origin(annotation) in (Union, types.UnionType):
+        rest = [arg for arg in get_args(annotation) if arg is not type(None)]
+        if len(rest) == 1:
+            return rest[0]
+    return annotation
+
+
+def _bounds(info: FieldInfo) -> tuple[float | None, float | None, float | None]:
+    low = above = high = None
+    for item in info.metadata:
+        if isinstance(item, annotated_types.Ge):
+            low = item.ge
+        elif isinstance(item, annotated_types.Gt):
+            above = item.gt
+        elif isinstance(item, annotated_types.Le):
+            high = item.le
+    return low, above, high  # type: ignore[return-value]
+
+
+def _extra(info: FieldInfo, key: str) -> str:
+    extra = info.json_schema_extra
+    value = extra.get(key, "") if isinstance(extra, dict) else ""
+    return str(value)
+
+
+def accepts(info: FieldInfo) -> str:
+    """What a field accepts, in words: ``a whole number from 0 to 3600000 milliseconds``."""
+    form = _extra(info, "form")
+    if form:
+        return form
+    annotation = _unwrap(info.annotation)
+    unit = _extra(info, "unit")
+    unit = f" {unit}" if unit else ""
+    if annotation is bool:
+        return "true or false (or 1/0, yes/no, on/off)"
+    if annotation in (int, float):
+        what = "a whole number" if annotation is int else "a number"
+        low, above, high = _bounds(info)
+        if low is not None and high is not None:
+            return f"{what} from {_show(low)} to {_show(high)}{unit}"
+        if above is not None and high is not None:
+            return f"{what} above {_show(above)} and at most {_show(high)}{unit}"
+        if low is not None:
+            return f"{what} of at least {_show(low)}{unit}"
+        return what + unit
+    if get_origin(annotation) is Literal:
+        return "one of " + ", ".join(map(str, get_args(annotation)))
+    if get_origin(annotation) in (tuple, frozenset):
+        (item, *_) = get_args(annotation)
+        if get_origin(item) is Literal:
+            return "a comma-separated list of " + ", ".join(map(str, get_args(item)))
+        return "a comma-separated list of names"
+    return "text"
+
+
+_KINDS: Final = {bool: "boolean", int: "whole number", float: "number", str: "text"}
+
+
+@dataclass(frozen=True, slots=True)
+class OptionDoc:
+    """One option of a scheme, as ``caseport info SCHEME`` lists it."""
+
+    name: str
+    kind: str
+    default: str
+    accepts: str
+    meaning: str
+
+
+def _default_text(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return _show(value)
+    if isinstance(value, tuple | frozenset):
+        return ",".join(sorted(map(str, value))) if value else "(none)"
+    return str(value)
+
+
+def describe_options(model: type[AdapterOptions]) -> list[OptionDoc]:
+    """The options of ``model``, in declaration order; the passthrough field last."""
+    docs = []
+    for name, info in model.model_fields.items():
+        annotation = _unwrap(info.annotation)
+        if name == model.PASSTHROUGH:
+            kind = "any other"
+        elif get_origin(annotation) is Literal:
+            kind = "choice"
+        elif get_origin(annotation) in (tuple, frozenset):
+            kind = "list"
+        else:
+            kind = _KINDS.get(annotation, "text")
+        docs.append(
+            OptionDoc(
+                name=info.alias or name,
+                kind=kind,
+                default=_default_text(info.get_default(call_default_factory=True)),
+                accepts=accepts(info),
+                meaning=info.description or "",
+            )
+        )
+    passthrough = [doc for doc in docs if doc.kind == "any other"]
+    return [doc for doc in docs if doc.kind != "any other"] + passthrough
+
+
+def _refusal(scheme: str, model: type[AdapterOptions], error: ValidationError) -> str:
+    """One line for the first problem pydantic found, never quoting the value."""
+    first = error.errors(include_url=False, include_input=False)[0]
+    location = first["loc"]
+    names = _names(model)
+    if location and str(location[0]) in names:
+        name = str(location[0])
+        return f"{scheme}:// option {name} must be {accepts(model.model_fields[names[name]])}"
+    cause = first.get("ctx", {}).get("error")
+    if isinstance(cause, ValueError) and str(cause):
+        # A check across options: the model's own words, which name options, not values.
+        return f"{scheme}:// {cause}"
+    return f"{scheme}:// options are not valid ({first['type']})"
+
+
+def validate_options(scheme: str, model: type[OptionsT], options: Mapping[str, str]) -> OptionsT:
+    """``options`` checked and converted into ``model``, the one place this happens.
+
+    Raises:
+        ConfigurationError: in one line, naming the option and what it accepts, or for an
+            unknown option the closest known name and every known one; never the value.
+    """
+    names = _names(model)
+    known: dict[str, Any] = {}
+    rest: dict[str, str] = {}
+    for name, value in options.items():
+        if name in names:
+            known[name] = value
+        else:
+            rest[name] = value
+    if model.PASSTHROUGH is not None:
+        known[model.PASSTHROUGH] = rest
+    elif rest:
+        refuse_unknown(scheme, rest, names)
+    problem = ""
+    try:
+        return model.model_validate(known)
+    except ValidationError as exc:
+        problem = _refusal(scheme, model, exc)
+    # Raised outside the except block, so that pydantic's error, which holds the value, does
+    # not stay attached as __context__.
+    raise ConfigurationError(problem)

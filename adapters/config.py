@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
+from adapters._options import check_option_name
+from adapters._url import StoreURL
 from contracts.errors import ConfigurationError
 
 __all__ = ["DEFAULT_NOTE", "DEFAULT_URL", "KNOWN_VARIABLES", "StoreSettings", "load_settings"]
@@ -231,14 +233,10 @@ def _check(url: str, source: str, origins: Mapping[str, str]) -> None:
     """Check the configured URL and option names where they enter, naming their source.
 
     Raises:
-        ConfigurationError: as :func:`adapters.split_url`, or a secret-bearing option name.
+        ConfigurationError: as :meth:`adapters.StoreURL.parse`, or a secret-bearing option name.
     """
-    # Imported here: adapters._connect reads this module's settings.
-    from adapters._connect import split_url
-    from adapters._options import check_option_name
-
     try:
-        scheme, _ = split_url(url)
+        scheme = StoreURL.parse(url).scheme
     except ConfigurationError as exc:
         raise ConfigurationError(f"{source}: {exc}") from None
     for name, origin in origins.items():

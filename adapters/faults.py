@@ -14,9 +14,11 @@ import threading
 import time
 from collections.abc import Callable, Collection, Mapping
 from dataclasses import dataclass, field
-from typing import Literal
+from typing import Annotated, Literal, Self
 
-from adapters._options import OptionReader
+from pydantic import model_validator
+
+from adapters._options import AdapterOptions, Number, Whole, Words, option, validate_options
 from contracts.errors import (
     ConfigurationError,
     DeadlineExceeded,
@@ -25,7 +27,7 @@ from contracts.errors import (
     ValidationFailed,
 )
 
-__all__ = ["FaultInjector", "FaultPlan", "Outcome"]
+__all__ = ["FaultInjector", "FaultOptions", "FaultPlan", "Outcome"]
 
 Outcome = Literal["ok", "unavailable", "rate_limited", "timeout", "lost_reply"]
 """What happens to one call.
@@ -103,47 +105,78 @@ class FaultPlan:
     def from_options(
         cls, options: Mapping[str, str], operations: Collection[str] | None = None
     ) -> FaultPlan:
-        """Read a plan from URL-style options (``latency_ms``, ``failure_rate``, ``script``...).
+        """Read a plan from URL-style options (see :class:`FaultOptions`).
 
-        ``latency_ms`` and ``jitter_ms`` are milliseconds up to an hour, the rates numbers
-        from 0 to 1, ``retry_after`` seconds up to an hour, ``seed`` a whole number,
-        ``script`` a comma-separated list of outcomes and ``operations`` a comma-separated
-        list of operation names (any name when ``operations`` is ``None``).
+        ``operations``, when given, are the operation names the ``operations`` option may
+        list (any name when ``None``).
 
         Raises:
-            ConfigurationError: an option has a malformed or out-of-range value, named with
-                what it accepts (the value itself is never repeated).
+            ConfigurationError: an unknown option, or one with a malformed or out-of-range
+                value, named with what it accepts (the value itself is never repeated).
         """
-        read = OptionReader("memory", options)
-        max_ms = _MAX_SECONDS * 1000
-        script = [part.strip() for part in options.get("script", "").split(",") if part.strip()]
-        if not set(script) <= set(_OUTCOMES):
+        read = validate_options("memory", FaultOptions, options)
+        if operations is not None and not read.operations <= set(operations):
             raise ConfigurationError(
-                "memory:// option script must be a comma-separated list of " + ", ".join(_OUTCOMES)
+                "memory:// option operations must be a comma-separated list of "
+                + ", ".join(sorted(operations))
             )
-        if operations is None:
-            chosen = frozenset(
-                p.strip() for p in options.get("operations", "").split(",") if p.strip()
+        return read.plan()
+
+
+_MAX_MS = _MAX_SECONDS * 1000
+
+
+class FaultOptions(AdapterOptions):
+    """The fault options of ``memory://`` URLs: what :class:`FaultPlan` injects, as options."""
+
+    latency_ms: Number = option(
+        0.0, "milliseconds added to every call", ge=0, le=_MAX_MS, unit="milliseconds"
+    )
+    jitter_ms: Number = option(
+        0.0,
+        "up to this many milliseconds more, drawn per call",
+        ge=0,
+        le=_MAX_MS,
+        unit="milliseconds",
+    )
+    failure_rate: Number = option(0.0, "share of calls failing as unavailable", ge=0, le=1)
+    rate_limit_rate: Number = option(0.0, "share of calls refused as rate limited", ge=0, le=1)
+    lost_reply_rate: Number = option(
+        0.0, "share of calls applied but whose reply is lost", ge=0, le=1
+    )
+    retry_after: Number = option(
+        1.0, "seconds a rate-limited failure asks to wait", ge=0, le=_MAX_SECONDS, unit="seconds"
+    )
+    script: Annotated[tuple[Outcome, ...], Words] = option(
+        (), "outcomes of the first calls, in order, before the rates apply"
+    )
+    seed: Whole = option(
+        0, "seed of the random draws, so a run can be replayed", ge=0, le=2**64 - 1
+    )
+    operations: Annotated[frozenset[str], Words] = option(
+        frozenset(), "operations the faults apply to (all when empty)"
+    )
+
+    @model_validator(mode="after")
+    def _rates_add_up(self) -> Self:
+        if self.failure_rate + self.rate_limit_rate + self.lost_reply_rate > 1.0:
+            raise ValueError(
+                "options failure_rate, rate_limit_rate and lost_reply_rate must add up to at most 1"
             )
-        else:
-            chosen = read.names("operations", operations)
-        rates = {
-            name: read.number(name, 0.0, 0.0, 1.0)
-            for name in ("failure_rate", "rate_limit_rate", "lost_reply_rate")
-        }
-        if sum(rates.values()) > 1.0:
-            raise ConfigurationError(
-                "memory:// options failure_rate, rate_limit_rate and lost_reply_rate must add "
-                "up to at most 1"
-            )
-        return cls(
-            latency=read.number("latency_ms", 0.0, 0.0, max_ms, " milliseconds") / 1000,
-            jitter=read.number("jitter_ms", 0.0, 0.0, max_ms, " milliseconds") / 1000,
-            retry_after=read.number("retry_after", 1.0, 0.0, _MAX_SECONDS, " seconds"),
-            script=tuple(script),  # type: ignore[arg-type]
-            seed=read.whole("seed", 0, 0, 2**64 - 1),
-            operations=chosen,
-            **rates,
+        return self
+
+    def plan(self) -> FaultPlan:
+        """The plan these options describe."""
+        return FaultPlan(
+            latency=self.latency_ms / 1000,
+            jitter=self.jitter_ms / 1000,
+            failure_rate=self.failure_rate,
+            rate_limit_rate=self.rate_limit_rate,
+            lost_reply_rate=self.lost_reply_rate,
+            retry_after=self.retry_after,
+            script=self.script,
+            seed=self.seed,
+            operations=self.operations,
         )
 
 

@@ -16,14 +16,16 @@ import threading
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from pathlib import Path as FilePath
-from typing import TYPE_CHECKING, ClassVar, Final
-from urllib.parse import urlsplit
+from typing import TYPE_CHECKING, Annotated, ClassVar, Final
 
+from pydantic import field_validator
 from typing_extensions import override
 
-from adapters._options import refuse_unknown
+from adapters._connect import store_arguments
+from adapters._options import Words, option
 from adapters._ordered_results import OrderedResults, ResultCache
-from adapters.faults import FaultInjector, FaultPlan, Outcome
+from adapters._url import StoreURL
+from adapters.faults import FaultInjector, FaultOptions, FaultPlan, Outcome
 from contracts.aggregation import AggregateQuery, Aggregation, aggregate_records
 from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
@@ -45,7 +47,7 @@ from contracts.store import CaseStore
 if TYPE_CHECKING:
     from contracts.conformance.stores import WriteFaults
 
-__all__ = ["OPERATIONS", "InMemoryCaseStore", "MemoryBackend", "from_url"]
+__all__ = ["OPERATIONS", "InMemoryCaseStore", "MemoryBackend", "MemoryOptions", "from_url"]
 
 _VERSION = "0.1.0"
 
@@ -57,20 +59,6 @@ _WRITES: Final = frozenset({"insert", "replace", "write_batch"})
 """The primitives that change data: the backend writes of :meth:`MemoryBackend.write_faults`."""
 _LAYER_WALKS: Final = frozenset(
     {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
-)
-_OPTIONS: Final = frozenset(
-    {
-        "failure_rate",
-        "jitter_ms",
-        "latency_ms",
-        "load",
-        "lost_reply_rate",
-        "operations",
-        "rate_limit_rate",
-        "retry_after",
-        "script",
-        "seed",
-    }
 )
 
 
@@ -404,29 +392,53 @@ def _load(path: str) -> Iterator[Record]:
         raise ConfigurationError(f"cannot read {path}: {exc.strerror}") from exc
 
 
-def from_url(url: str, options: Mapping[str, str]) -> InMemoryCaseStore:
-    """Build a store from ``memory://`` and its options.
+class MemoryOptions(FaultOptions):
+    """The options of ``memory://`` URLs: a file to start from, and the faults to inject."""
 
-    Options: ``load`` (a canonical JSON Lines file to start with) and the fault options of
-    :meth:`FaultPlan.from_options` (``latency_ms``, ``jitter_ms``, ``failure_rate``,
-    ``rate_limit_rate``, ``lost_reply_rate``, ``retry_after``, ``script``, ``seed``,
-    ``operations``, the last naming operations among :data:`OPERATIONS`). The URL has no
-    host, path, user or password: ``memory://`` or ``memory://?OPTIONS``.
+    load: str | None = option(
+        None, "a canonical JSON Lines file whose records the store starts with"
+    )
+    operations: Annotated[frozenset[str], Words] = option(
+        frozenset(),
+        "operations the faults apply to (all when empty)",
+        form="a comma-separated list of " + ", ".join(sorted(OPERATIONS)),
+    )
+
+    @classmethod
+    def check_url(cls, url: StoreURL) -> None:
+        """Refuse a host or a path: ``memory://`` or ``memory://?OPTIONS``."""
+        if url.address or url.path:
+            raise ConfigurationError(
+                "memory:// takes no host or path: memory:// or memory://?OPTIONS"
+            )
+
+    @field_validator("operations")
+    @classmethod
+    def _known_operations(cls, value: frozenset[str]) -> frozenset[str]:
+        if not value <= OPERATIONS:
+            raise ValueError("unknown operation")
+        return value
+
+
+def from_url(url: StoreURL | str, options: MemoryOptions | Mapping[str, str]) -> InMemoryCaseStore:
+    """Build a store from ``memory://`` and its options (see :class:`MemoryOptions`).
+
+    The URL has no host, path, user or password: ``memory://`` or ``memory://?OPTIONS``.
+    Called with text, the URL is parsed and the options validated here; through
+    :func:`adapters.connect`, the registry has done both.
 
     Raises:
         ConfigurationError: a host or path in the URL, an unknown option, an option value out
             of its range, or an unreadable file.
         ValidationFailed: a malformed record in the file.
     """
-    if urlsplit(url).netloc or urlsplit(url).path:
-        raise ConfigurationError("memory:// takes no host or path: memory:// or memory://?OPTIONS")
-    refuse_unknown("memory", options, _OPTIONS)
-    plan = FaultPlan.from_options(options, OPERATIONS)
+    _, read = store_arguments(url, options, MemoryOptions)
+    plan = read.plan()
     store = InMemoryCaseStore(faults=plan if plan.active else None)
-    if "load" in options:
+    if read.load is not None:
         # Faults start after loading, so the starting data is always complete.
         injector = store.faults
         store.faults = None
-        store.upsert_many(_load(options["load"]))
+        store.upsert_many(_load(read.load))
         store.faults = injector
     return store

@@ -4,7 +4,8 @@ Selected by ``foundry+https://HOST[:PORT][/GATEWAY-PREFIX]/ONTOLOGY`` with optio
 ``mapping`` (a TOML mapping file; the reference design ships as the default), timeouts
 (``connect_timeout``, ``read_timeout``, ``write_timeout``, ``pool_timeout``, ``deadline``),
 ``max_attempts``, ``concurrency`` and the paging and batching options of
-:class:`~adapters.foundry.store.StoreOptions`. Credentials come only from the environment:
+:class:`~adapters.foundry.store.StoreOptions`, all in
+:class:`~adapters.foundry.options.FoundryOptions`. Credentials come only from the environment:
 ``CASEPORT_FOUNDRY_TOKEN``, or ``CASEPORT_FOUNDRY_CLIENT_ID`` and
 ``CASEPORT_FOUNDRY_CLIENT_SECRET`` for OAuth2 client credentials. ``foundry+fake://`` serves
 the same adapter from an in-memory fake Foundry (:mod:`adapters.foundry.testing`).
@@ -16,11 +17,13 @@ import os
 from collections.abc import Mapping
 from urllib.parse import urlsplit
 
+from adapters._connect import store_arguments
+from adapters._url import StoreURL
 from adapters.foundry.auth import ClientCredentials, StaticToken, TokenProvider, from_environment
 from adapters.foundry.client import ClientSettings, FoundryClient
 from adapters.foundry.errors import CircuitOpen, FoundryApiError, WriteOutcomeUnknown
 from adapters.foundry.mapping import FoundryMapping, load_mapping
-from adapters.foundry.options import parse_options
+from adapters.foundry.options import FoundryFakeOptions, FoundryOptions
 from adapters.foundry.retry import RetryPolicy
 from adapters.foundry.store import FoundryCaseStore, StoreOptions
 from adapters.foundry.timing import SystemClock
@@ -33,7 +36,9 @@ __all__ = [
     "FoundryApiError",
     "FoundryCaseStore",
     "FoundryClient",
+    "FoundryFakeOptions",
     "FoundryMapping",
+    "FoundryOptions",
     "RetryPolicy",
     "StaticToken",
     "StoreOptions",
@@ -70,18 +75,22 @@ def split_store_url(url: str, scheme: str) -> tuple[str, str]:
     return base, segments[-1]
 
 
-def from_url(url: str, options: Mapping[str, str]) -> FoundryCaseStore:
+def from_url(url: StoreURL | str, options: FoundryOptions | Mapping[str, str]) -> FoundryCaseStore:
     """Build a store from ``foundry+https://HOST/ONTOLOGY`` and its options.
+
+    Called with text, the URL is parsed and the options validated here (see
+    :class:`~adapters.foundry.options.FoundryOptions`); through :func:`adapters.connect`, the
+    registry has done both.
 
     Raises:
         ConfigurationError: a bad URL, an unknown option, a bad mapping or no credentials.
     """
-    base, ontology = split_store_url(url, "foundry+https")
-    if not urlsplit(base).hostname:
+    parsed, read = store_arguments(url, options, FoundryOptions)
+    base, ontology = split_store_url(parsed.text, "foundry+https")
+    if not parsed.host:
         raise ConfigurationError("foundry+https:// needs a host name")
-    parsed = parse_options(options, "foundry+https")
-    mapping = load_mapping(parsed.mapping)
+    mapping = load_mapping(read.mapping)
     clock = SystemClock()
-    auth = from_environment(os.environ, clock, parsed.scopes)
-    client = FoundryClient(base, ontology, auth, settings=parsed.client, clock=clock)
-    return FoundryCaseStore(client, mapping, parsed.store)
+    auth = from_environment(os.environ, clock, read.scopes)
+    client = FoundryClient(base, ontology, auth, settings=read.client_settings(), clock=clock)
+    return FoundryCaseStore(client, mapping, read.store_options())

@@ -31,7 +31,8 @@ from urllib.parse import parse_qsl, unquote
 
 import httpx
 
-from adapters._options import OptionReader
+from adapters._connect import store_arguments
+from adapters._url import StoreURL
 from adapters._write_faults import WriteFaultCounter
 from adapters.foundry.auth import TOKEN_PATH, StaticToken, TokenProvider
 from adapters.foundry.client import ClientSettings, FoundryClient
@@ -44,7 +45,7 @@ from adapters.foundry.fake_ontology import (
     FakeOntology,
 )
 from adapters.foundry.mapping import FoundryMapping, load_mapping
-from adapters.foundry.options import parse_options
+from adapters.foundry.options import FoundryFakeOptions
 from adapters.foundry.store import FoundryCaseStore, StoreOptions
 from contracts.errors import ConfigurationError
 from contracts.store import CaseStore
@@ -782,47 +783,35 @@ def serve_http(fake: FakeFoundry, host: str = "127.0.0.1", port: int = 0) -> Thr
 # ---------------------------------------------------------------------------- URL
 
 
-_FAKE_OPTIONS: Final = frozenset(
-    {
-        "short_pages",
-        "total_count",
-        "page_token_ttl",
-        "rate_limit_rate",
-        "unavailable_rate",
-        "lost_reply_rate",
-        "dropped_rate",
-        "seed",
-    }
-)
-
-
-def from_url(url: str, options: Mapping[str, str]) -> FoundryCaseStore:
+def from_url(
+    url: StoreURL | str, options: FoundryFakeOptions | Mapping[str, str]
+) -> FoundryCaseStore:
     """A store over a fresh fake ontology: ``foundry+fake://[ONTOLOGY]`` and its options.
 
-    Besides the ``foundry+https://`` options: ``short_pages`` (true/false), ``total_count``
-    (number, string, missing, rotate), ``page_token_ttl`` (seconds) and random faults
-    ``rate_limit_rate``, ``unavailable_rate``, ``lost_reply_rate``, ``dropped_rate`` with
-    ``seed``. Time is virtual, so retries do not sleep for real.
+    Besides the ``foundry+https://`` options, those of
+    :class:`~adapters.foundry.options.FoundryFakeOptions`: ``short_pages``, ``total_count``,
+    ``page_token_ttl`` and random faults ``rate_limit_rate``, ``unavailable_rate``,
+    ``lost_reply_rate``, ``dropped_rate`` with ``seed``. Time is virtual, so retries do not
+    sleep for real.
 
     Raises:
         ConfigurationError: an unknown option or a bad value.
     """
-    name = url.split("://", 1)[1].split("?", 1)[0].strip("/") or "caseport"
-    parsed = parse_options(options, "foundry+fake", _FAKE_OPTIONS)
-    read = OptionReader("foundry+fake", parsed.extra)
+    parsed, read = store_arguments(url, options, FoundryFakeOptions)
+    names = [part for part in (parsed.address, *parsed.path.split("/")) if part]
     rates = FaultRates(
-        rate_limited=read.number("rate_limit_rate", 0.0, 0.0, 1.0),
-        unavailable=read.number("unavailable_rate", 0.0, 0.0, 1.0),
-        lost_reply=read.number("lost_reply_rate", 0.0, 0.0, 1.0),
-        dropped=read.number("dropped_rate", 0.0, 0.0, 1.0),
-        seed=read.whole("seed", 0, 0, 2**64 - 1),
+        rate_limited=read.rate_limit_rate,
+        unavailable=read.unavailable_rate,
+        lost_reply=read.lost_reply_rate,
+        dropped=read.dropped_rate,
+        seed=read.seed,
     )
-    ttl = read.number("page_token_ttl", 600.0, 0.0, 86_400.0, " seconds")
-    total = read.choice("total_count", "rotate", ("number", "string", "missing", "rotate"))
     fake = FakeFoundry(
-        mapping=load_mapping(parsed.mapping), ontology_name=name.split("/")[-1], rates=rates
+        mapping=load_mapping(read.mapping),
+        ontology_name=names[-1] if names else "caseport",
+        rates=rates,
     )
-    fake.ontology.short_pages = read.flag("short_pages", False)
-    fake.ontology.total_count = total
-    fake.ontology.page_token_ttl = ttl
-    return fake.store(settings=parsed.client, options=parsed.store)
+    fake.ontology.short_pages = read.short_pages
+    fake.ontology.total_count = read.total_count
+    fake.ontology.page_token_ttl = read.page_token_ttl
+    return fake.store(settings=read.client_settings(), options=read.store_options())

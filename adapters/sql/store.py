@@ -16,11 +16,10 @@ from typing import ClassVar, Final
 
 from typing_extensions import override
 
-from adapters._connect import split_url
-from adapters._options import OptionReader
+from adapters._url import StoreURL
 from adapters.sql import graph, records
 from adapters.sql.codec import decode, decode_entity, read_body
-from adapters.sql.connect import open_engine
+from adapters.sql.connect import SqlOptions, engine_for, sql_arguments
 from adapters.sql.dialects import Fragment
 from adapters.sql.engine import Engine, OpenMode, Session, WriteFaultPoint, missing_store
 from adapters.sql.errors import lock_timed_out
@@ -361,8 +360,13 @@ class SqlCaseStore(CaseStore):
         return self._sql.engine
 
 
-def from_url(url: str, options: Mapping[str, str]) -> SqlCaseStore:
+def from_url(url: StoreURL | str, options: SqlOptions | Mapping[str, str]) -> SqlCaseStore:
     """Build a store from a ``sqlite:`` or ``postgresql:`` URL and its options.
+
+    Called with text, the URL is parsed and the options validated here (see
+    :class:`~adapters.sql.connect.SqliteOptions` and
+    :class:`~adapters.sql.connect.PostgresqlOptions`); through :func:`adapters.connect`, the
+    registry has done both.
 
     ``sqlite:///caseport.db`` is a file relative to the working directory, created on first
     use; ``sqlite:////var/lib/caseport/case.db`` an absolute path. SQLite options:
@@ -380,6 +384,5 @@ def from_url(url: str, options: Mapping[str, str]) -> SqlCaseStore:
             use, or (``rw``, ``ro``) no store at the URL.
         Unavailable: the PostgreSQL server cannot be reached.
     """
-    scheme, url_options = split_url(url)
-    upgrade = OptionReader(scheme, {**url_options, **options}).flag("upgrade", default=True)
-    return SqlCaseStore(open_engine(url, options), upgrade=upgrade)
+    parsed, read = sql_arguments(url, options)
+    return SqlCaseStore(engine_for(parsed, read), upgrade=read.upgrade)

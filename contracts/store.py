@@ -1164,6 +1164,23 @@ class AsyncCaseStore:
         """See :meth:`CaseStore.search_records`."""
         return await asyncio.to_thread(self._store.search_records, record_type, query)
 
+    async def iter_search_records(
+        self, record_type: type[R], query: SearchQuery | None = None
+    ) -> AsyncIterator[R]:
+        """See :meth:`CaseStore.iter_search_records`; each page is read on the worker thread."""
+        query = query if query is not None else SearchQuery()
+        while True:
+            page = await self.search_records(record_type, query)
+            for record in page.items:
+                yield record
+            if page.next_cursor is None:
+                return
+            query = query.model_copy(update={"cursor": page.next_cursor})
+
+    def plan_search(self, query: SearchQuery, record_type: type[Record] = Entity) -> SearchPlan:
+        """See :meth:`CaseStore.plan_search` (planning reads nothing, so it is not awaited)."""
+        return self._store.plan_search(query, record_type)
+
     async def iter_search(self, query: SearchQuery | None = None) -> AsyncIterator[Entity]:
         """See :meth:`CaseStore.iter_search`; each page is read on the worker thread."""
         query = query if query is not None else SearchQuery()
@@ -1190,6 +1207,8 @@ class AsyncCaseStore:
         link_types: Iterable[str] | None = None,
         direction: Direction = "both",
         neighbour_kinds: Iterable[EntityKind] | None = None,
+        neighbour_filter: Filter | None = None,
+        link_filter: Filter | None = None,
     ) -> list[Hop]:
         """See :meth:`CaseStore.expand`."""
         return await asyncio.to_thread(
@@ -1198,7 +1217,47 @@ class AsyncCaseStore:
                 link_types=link_types,
                 direction=direction,
                 neighbour_kinds=neighbour_kinds,
+                neighbour_filter=neighbour_filter,
+                link_filter=link_filter,
             )
+        )
+
+    async def degree(
+        self,
+        entity_ids: Iterable[str],
+        *,
+        link_types: Iterable[str] | None = None,
+        direction: Direction = "both",
+    ) -> dict[str, int]:
+        """See :meth:`CaseStore.degree`."""
+        ids = list(entity_ids)
+        return await asyncio.to_thread(
+            lambda: self._store.degree(ids, link_types=link_types, direction=direction)
+        )
+
+    async def count(
+        self, filter: Filter | None = None, *, record_type: type[Record] = Entity
+    ) -> int:
+        """See :meth:`CaseStore.count`."""
+        return await asyncio.to_thread(lambda: self._store.count(filter, record_type=record_type))
+
+    async def aggregate(
+        self, query: AggregateQuery, *, record_type: type[Record] = Entity
+    ) -> Aggregation:
+        """See :meth:`CaseStore.aggregate`."""
+        return await asyncio.to_thread(
+            lambda: self._store.aggregate(query, record_type=record_type)
+        )
+
+    async def find_by_source(
+        self,
+        source_system: str,
+        source_record_id: str,
+        record_types: Iterable[type[Record]] | None = None,
+    ) -> list[Record]:
+        """See :meth:`CaseStore.find_by_source`."""
+        return await asyncio.to_thread(
+            lambda: self._store.find_by_source(source_system, source_record_id, record_types)
         )
 
     async def neighbourhood(
@@ -1210,6 +1269,8 @@ class AsyncCaseStore:
         direction: Direction = "both",
         neighbour_kinds: Iterable[EntityKind] | None = None,
         max_entities: int = 10_000,
+        neighbour_filter: Filter | None = None,
+        link_filter: Filter | None = None,
     ) -> Subgraph:
         """See :meth:`CaseStore.neighbourhood`."""
         return await asyncio.to_thread(
@@ -1220,6 +1281,8 @@ class AsyncCaseStore:
                 direction=direction,
                 neighbour_kinds=neighbour_kinds,
                 max_entities=max_entities,
+                neighbour_filter=neighbour_filter,
+                link_filter=link_filter,
             )
         )
 

@@ -1026,3 +1026,31 @@ def test_every_record_type_can_be_created_and_read_back(
     store.create(person("p-2"))
     created = store.create(samples[record_type])
     assert store.get(RECORD_CLASSES[record_type], "s-1") == created
+
+
+_NOT_MIRRORED = {"asynchronous", "backend", "close", "known_deviations", "write_faults", "clock"}
+"""Facade members the async twin does not repeat: lifecycle (``aclose``, ``sync``) and tests."""
+_ASYNC_ONLY = {("export", "chunk")}
+"""Parameters only the async twin has: how many records each worker-thread read brings."""
+
+
+def test_the_async_twin_mirrors_every_operation_with_the_same_parameters() -> None:
+    """Each public operation has an async twin of the same parameters, kinds and defaults."""
+    import inspect
+
+    from contracts.store import AsyncCaseStore
+
+    for name, member in inspect.getmembers(CaseStore):
+        if name.startswith("_") or name in _NOT_MIRRORED or not callable(member):
+            continue
+        twin = getattr(AsyncCaseStore, name, None)
+        assert twin is not None, f"AsyncCaseStore has no {name}"
+        ours = [(p.name, p.kind, p.default) for p in inspect.signature(member).parameters.values()]
+        theirs = [
+            (p.name, p.kind, p.default)
+            for p in inspect.signature(twin).parameters.values()
+            if (name, p.name) not in _ASYNC_ONLY
+        ]
+        assert ours == theirs, name
+        if name not in ("capabilities", "capability_notes", "supports", "plan_search"):
+            assert inspect.iscoroutinefunction(twin) or inspect.isasyncgenfunction(twin), name

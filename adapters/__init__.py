@@ -17,6 +17,7 @@ from adapters._registry import (
     known_schemes,
     missing_dependency,
     register_adapter,
+    suggest_scheme,
 )
 from adapters._registry import resolve as resolve_adapter
 from adapters._url import StoreURL
@@ -52,5 +53,6 @@ __all__ = [
     "resolve_adapter",
     "split_url",
     "store_arguments",
+    "suggest_scheme",
     "validate_options",
 ]

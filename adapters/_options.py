@@ -530,13 +530,13 @@ def _default_text(value: Any) -> str:
 
 
 def describe_options(model: type[AdapterOptions]) -> list[OptionDoc]:
-    """The options of ``model``, in declaration order; the passthrough field last."""
+    """The options of ``model`` by name; the passthrough, if any, last as ``(any other)``."""
     docs = []
     for name, info in model.model_fields.items():
         annotation = _unwrap(info.annotation)
         if name == model.PASSTHROUGH:
-            kind = "any other"
-        elif get_origin(annotation) is Literal:
+            continue
+        if get_origin(annotation) is Literal:
             kind = "choice"
         elif get_origin(annotation) in (tuple, frozenset):
             kind = "list"
@@ -551,8 +551,11 @@ def describe_options(model: type[AdapterOptions]) -> list[OptionDoc]:
                 meaning=info.description or "",
             )
         )
-    passthrough = [doc for doc in docs if doc.kind == "any other"]
-    return [doc for doc in docs if doc.kind != "any other"] + passthrough
+    docs.sort(key=lambda doc: doc.name)
+    if model.PASSTHROUGH is not None:
+        info = model.model_fields[model.PASSTHROUGH]
+        docs.append(OptionDoc("(any other)", "text", "-", accepts(info), info.description or ""))
+    return docs
 
 
 def _refusal(scheme: str, model: type[AdapterOptions], error: ValidationError) -> str:

@@ -46,6 +46,7 @@ __all__ = [
     "missing_dependency",
     "register_adapter",
     "resolve",
+    "suggest_scheme",
 ]
 
 ENTRY_POINT_GROUP: Final = "caseport.adapters"
@@ -65,6 +66,11 @@ class Adapter(Generic[OptionsT]):
 
     factory: Callable[[StoreURL, OptionsT], CaseStore]
     options: type[OptionsT]
+
+    @property
+    def declares_options(self) -> bool:
+        """Whether :attr:`options` lists the options (not so for a factory of the earlier form)."""
+        return self.options is not UndeclaredOptions
 
 
 class UndeclaredOptions(AdapterOptions):
@@ -289,6 +295,11 @@ _SCHEME_ALIASES: Final[Mapping[str, str]] = MappingProxyType(
     }
 )
 """Schemes other tools use for a backend served here under another name."""
+
+
+def suggest_scheme(scheme: str) -> str:
+    """`` (did you mean postgresql://?)`` when ``scheme`` is near a known scheme, else ``""``."""
+    return _did_you_mean(scheme, known_schemes())
 
 
 def _did_you_mean(scheme: str, known: list[str]) -> str:

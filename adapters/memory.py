@@ -396,7 +396,7 @@ class MemoryOptions(FaultOptions):
     """The options of ``memory://`` URLs: a file to start from, and the faults to inject."""
 
     load: str | None = option(
-        None, "a canonical JSON Lines file whose records the store starts with"
+        None, "a canonical JSON Lines file whose records the store starts with", form="a file path"
     )
     operations: Annotated[frozenset[str], Words] = option(
         frozenset(),

@@ -10,7 +10,9 @@ traceback of any error, for bug reports.
 
 from __future__ import annotations
 
+import dataclasses
 import os
+import re
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -24,11 +26,13 @@ import caseport
 from adapters import (
     BUILTIN_ADAPTERS,
     DEFAULT_URL,
+    describe_options,
     known_schemes,
     load_settings,
     redact_url,
     resolve_adapter,
     split_url,
+    suggest_scheme,
 )
 from adapters.config import DEFAULT_NOTE
 from caseport import analysis_commands, db_cli, query_commands
@@ -48,6 +52,8 @@ from caseport.render import (
     adapter_table,
     capability_table,
     emit_json,
+    options_table,
+    plain,
     progress_bar,
     schemes_table,
     stderr_console,
@@ -171,13 +177,19 @@ def demo(
 # ---------------------------------------------------------------------------------- info
 
 
+_SCHEME_ONLY: Final = re.compile(r"[a-z][a-z0-9+-]{0,31}", re.ASCII)
+
+
 @app.command(rich_help_panel="Start here", epilog=EXIT_CODES_HELP, cls=CaseportCommand)
 def info(
     url: Annotated[
         str | None,
         typer.Argument(
-            metavar="URL",
-            help=f"Store URL; default: caseport.toml, CASEPORT_URL, else {DEFAULT_URL}.",
+            metavar="URL|SCHEME",
+            help=(
+                f"Store URL; default: caseport.toml, CASEPORT_URL, else {DEFAULT_URL}. A "
+                "scheme alone (sqlite, memory...) lists the options its URLs take."
+            ),
             show_default=False,
         ),
     ] = None,
@@ -189,14 +201,26 @@ def info(
 
     Each capability is native (the backend does it), emulated (caseport builds it from
     one-hop expansion) or unsupported (calling it fails with NotSupported). The store must
-    exist: info only reads it, and creates no file, schema or table.
+    exist: info only reads it, and creates no file, schema or table. Given a scheme instead
+    of a URL, info lists that scheme's options: name, type, default, what it accepts and
+    what it does; nothing is opened.
 
     For example:
 
         caseport info
         caseport info memory://
         caseport info sqlite:///case.db --json
+        caseport info sqlite
     """
+    # A word is taken for a scheme only when it is one or is close to one: anything else may be
+    # a secret pasted in the wrong place, which the URL check describes without repeating.
+    if (
+        url is not None
+        and _SCHEME_ONLY.fullmatch(url)
+        and (url in known_schemes() or suggest_scheme(url))
+    ):
+        _scheme_options(url, as_json)
+        return
     configured = url is None
     if url is None:
         settings = load_settings()
@@ -229,6 +253,41 @@ def info(
     console.print(capability_table(capabilities, notes))
     descriptions = {scheme: spec.description for scheme, spec in BUILTIN_ADAPTERS.items()}
     console.print(schemes_table(schemes, descriptions))
+
+
+def _scheme_options(scheme: str, as_json: bool) -> None:
+    """Print the options of ``scheme``'s URLs, from its adapter's options model.
+
+    Raises:
+        ConfigurationError: no adapter serves ``scheme`` (with the close ones), or its extra
+            is not installed.
+    """
+    adapter = resolve_adapter(scheme)
+    spec = BUILTIN_ADAPTERS.get(scheme)
+    description = spec.description if spec is not None else "installed adapter"
+    declared = adapter.declares_options
+    docs = describe_options(adapter.options) if declared else []
+    if as_json:
+        emit_json(
+            {
+                "scheme": scheme,
+                "description": description,
+                "declared": declared,
+                "options": [dataclasses.asdict(doc) for doc in docs],
+            }
+        )
+        return
+    console = stdout_console()
+    if not declared:
+        console.print(
+            plain(
+                f"the {scheme}:// adapter declares no options model: it checks its options "
+                "itself; see its documentation"
+            ),
+            soft_wrap=True,
+        )
+        return
+    console.print(options_table(scheme, docs, description))
 
 
 # ---------------------------------------------------------------------------------- schema

@@ -27,6 +27,7 @@ from rich.table import Table
 from rich.text import Text
 from rich.tree import Tree
 
+from adapters import OptionDoc
 from contracts import SPEC_VERSION
 from contracts.capabilities import Capability, Support
 from contracts.models.common import Record
@@ -429,6 +430,30 @@ def schemes_table(schemes: Sequence[str], descriptions: Mapping[str, str]) -> Ta
     table.add_column("Adapter")
     for scheme in schemes:
         table.add_row(plain(f"{scheme}://"), plain(descriptions.get(scheme, "installed adapter")))
+    return table
+
+
+def options_table(scheme: str, options: Sequence[OptionDoc], description: str) -> Table:
+    """The options a scheme's URLs take: name, type, default, what it accepts, what it does."""
+    table = Table(title=plain(f"Options of {scheme}://"), title_justify="left")
+    table.add_column("Option", style="bold", no_wrap=True)
+    table.add_column("Type", no_wrap=True)
+    table.add_column("Default")
+    table.add_column("Accepts")
+    table.add_column("Meaning")
+    for doc in options:
+        table.add_row(
+            plain(doc.name),
+            plain(doc.kind),
+            plain(doc.default),
+            plain(doc.accepts),
+            plain(doc.meaning),
+        )
+    table.caption = plain(
+        f"{description}. Give options in the URL (?name=value), as keywords of connect(), in "
+        "[store.options] of caseport.toml or as CASEPORT_OPTION_<NAME>."
+    )
+    table.caption_justify = "left"
     return table
 
 

@@ -48,7 +48,9 @@ class FoundryOptions(AdapterOptions):
     """The options of ``foundry+https://`` URLs (credentials come only from the environment)."""
 
     mapping: str | None = option(
-        None, "a TOML mapping file from records to object types (default: the reference design)"
+        None,
+        "a TOML mapping file from records to object types (default: the reference design)",
+        form="a file path",
     )
     scopes: Annotated[tuple[str, ...], Words] = option(
         (),

@@ -153,3 +153,43 @@ def test_info_says_intelligence_gradings_are_kept_in_either_scheme() -> None:
     )
     assert "3x5x2 or legacy 5x5x5" in row
     assert "never converted" in row
+
+
+def test_info_with_a_scheme_lists_its_options_from_the_model() -> None:
+    """``caseport info sqlite`` shows each option's type, default, range and meaning."""
+    result = runner.invoke(app, ["info", "sqlite"], env=WIDE)
+    assert result.exit_code == 0, result.output
+    row = next(line for line in result.stdout.splitlines() if "busy_timeout_ms" in line)
+    for cell in ("whole number", "10000", "a whole number from 0 to 3600000 milliseconds"):
+        assert cell in row
+    for name in ("synchronous", "mode", "upgrade"):
+        assert name in result.stdout
+    assert "Options of sqlite://" in result.stdout
+
+
+def test_info_with_a_scheme_as_json_gives_every_option(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """``--json`` lists the options as data, and nothing is opened or created."""
+    monkeypatch.chdir(tmp_path)
+    result = runner.invoke(app, ["info", "sqlite", "--json"])
+    assert result.exit_code == 0, result.output
+    data = json.loads(result.stdout)
+    options = {option["name"]: option for option in data["options"]}
+    assert set(options) == {"busy_timeout_ms", "mode", "synchronous", "upgrade"}
+    assert options["synchronous"] == {
+        "name": "synchronous",
+        "kind": "choice",
+        "default": "full",
+        "accepts": "one of off, normal, full, extra",
+        "meaning": "how hard SQLite makes each commit durable (PRAGMA synchronous)",
+    }
+    assert list(tmp_path.iterdir()) == []
+
+
+def test_info_with_an_unknown_scheme_suggests_the_close_one() -> None:
+    """``caseport info postgres`` is a one-line usage error naming postgresql://."""
+    result = runner.invoke(app, ["info", "postgres"])
+    assert result.exit_code == 2, result.output
+    assert "did you mean postgresql://?" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1

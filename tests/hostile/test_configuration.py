@@ -97,6 +97,18 @@ def test_bad_option_values_are_refused_before_the_store_is_touched(
     assert_untouched(store, kept)
 
 
+def test_a_mistyped_option_is_refused_with_the_close_name_in_one_line(
+    store_url: str, store: CaseStore, kept: Entity, clean_environment: Path
+) -> None:
+    """An option the backend does not know names the one it resembles, before any change."""
+    name, _ = BAD_OPTIONS[backend_of(store_url)][0]
+    typo = name[:-1]
+    with pytest.raises(ConfigurationError, match=f"'{typo}'; did you mean '{name}'") as caught:
+        adapters.connect(store_url, **{typo: "1"})
+    assert "\n" not in str(caught.value)
+    assert_untouched(store, kept)
+
+
 def test_bad_option_values_from_the_environment_and_the_file_are_refused(
     store_url: str,
     store: CaseStore,

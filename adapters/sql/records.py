@@ -8,6 +8,8 @@ so a float is still told from an integer). The SQL accepts exactly the records
 :func:`contracts.evaluation.matches` accepts:
 
 - a leaf is true or false, never NULL: a missing value makes it false;
+- a field a body lacks, having been written before the field existed, reads as the model's
+  default, as the record decodes;
 - a value compares only with values of its own kind (a property's JSON type is checked);
 - multi-valued fields and property lists match when any of their values does;
 - strings compare by code point, datetimes by instant (SQLite reads the stored text into one
@@ -21,16 +23,19 @@ direction and ``id`` breaking ties. Every value is a parameter; field paths come
 
 from __future__ import annotations
 
+import re
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
+from enum import StrEnum
 from typing import Any, Final
 
 from adapters.sql.dialects import FALSE, TRUE, Dialect, Fragment
 from adapters.sql.schema import instant
 from contracts.models.common import RecordType
+from contracts.models.records import RECORD_CLASSES
 from contracts.paging import SortPosition
 from contracts.query import (
     RECORD_FIELDS,
@@ -74,6 +79,8 @@ class _Field:
         path: the JSON keys of its value, or of the list holding its values when ``multi``.
         key: for a multi-valued field, the key of each list item holding the value (``None``:
             the item is the value).
+        default: the value a record reads with when its body lacks the field, as SQL text
+            (a body written before the field existed), or ``None``.
     """
 
     kind: str
@@ -81,6 +88,7 @@ class _Field:
     path: tuple[str, ...]
     multi: bool
     key: str | None
+    default: str | None = None
 
 
 def _field(record_type: RecordType, name: str) -> _Field | None:
@@ -94,7 +102,28 @@ def _field(record_type: RecordType, name: str) -> _Field | None:
     parts = tuple(name.split("."))
     if spec.multi and name not in _SCALAR_LISTS:
         return _Field(spec.kind, None, parts[:-1], True, parts[-1])
-    return _Field(spec.kind, None, parts, spec.multi, None)
+    default = _default(record_type, name) if len(parts) == 1 else None
+    return _Field(spec.kind, None, parts, spec.multi, None, default)
+
+
+_SIMPLE: Final = re.compile(r"[a-z0-9_]+")
+
+
+def _default(record_type: RecordType, name: str) -> str | None:
+    """The model's default of a top-level field, as the JSON text of a missing value reads.
+
+    Only defaults that are plain words, numbers or booleans are written into SQL; a field
+    without one (or defaulting to ``None``) reads as missing.
+    """
+    info = RECORD_CLASSES[record_type].model_fields.get(name)
+    value = None if info is None else info.get_default(call_default_factory=False)
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, StrEnum):
+        value = value.value
+    if isinstance(value, str) and _SIMPLE.fullmatch(value):
+        return value
+    return None
 
 
 def _is_property(record_type: RecordType, name: str) -> bool:
@@ -194,6 +223,10 @@ class _SqliteSpelling(_Spelling):
         if field.column is not None:
             return f"r.{field.column}"
         extracted = f"json_extract(r.body, '$.{'.'.join(field.path)}')"
+        if field.default is not None:
+            # JSON true and false read as 1 and 0.
+            literal = {"true": "1", "false": "0"}.get(field.default, f"'{field.default}'")
+            extracted = f"coalesce({extracted}, {literal})"
         return _sqlite_instant(extracted) if field.kind == "datetime" else extracted
 
     def param(self, kind: str, value: Any) -> Any:
@@ -240,7 +273,10 @@ class _PostgresqlSpelling(_Spelling):
     def value(self, field: _Field) -> str:
         if field.column is not None:
             return f"r.{field.column}"
-        return _postgresql_typed(f"{_BODY} #>> '{{{','.join(field.path)}}}'", field.kind)
+        text = f"{_BODY} #>> '{{{','.join(field.path)}}}'"
+        if field.default is not None:
+            text = f"coalesce({text}, '{field.default}')"
+        return _postgresql_typed(text, field.kind)
 
     def param(self, kind: str, value: Any) -> Any:
         if kind == "int":

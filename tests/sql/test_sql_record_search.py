@@ -11,6 +11,7 @@ them, so the store need not be rebuilt for every example.
 from __future__ import annotations
 
 import itertools
+import json
 import random
 from collections.abc import Iterator
 from datetime import timedelta
@@ -400,3 +401,56 @@ def test_links_by_type_and_documents_by_reference_are_read_through_an_index(
 
             plan = " ".join(str(row) for row in engine.run(explain, write=False))
             assert index in plan, (record_type, plan)
+
+
+def test_a_body_written_before_a_field_existed_reads_with_its_default(sql_url: str) -> None:
+    """A stored link without ``role_of`` or a case without ``status`` match as they decode."""
+    prefix = "old-"
+    link = Link(
+        id=prefix + "l0",
+        type="PARTY_TO",
+        source_id=prefix + "n0",
+        target_id=prefix + "n1",
+        role=LinkRole.SUSPECT,
+        created_at=MOMENTS[0],
+        updated_at=MOMENTS[0],
+    )
+    case = Case(
+        id=prefix + "c0",
+        reference="CASE/1",
+        title="Old",
+        created_at=MOMENTS[0],
+        updated_at=MOMENTS[0],
+    )
+    records: list[Record] = [*_endpoints(prefix), link, case]
+    reference = InMemoryCaseStore(records)
+    searches: list[tuple[type[Record], SearchQuery]] = [
+        (Link, SearchQuery(filter=Eq("role_of", "source"))),
+        (Link, SearchQuery(filter=Not(Eq("role_of", "target")))),
+        (Link, SearchQuery(filter=Eq("fact_or_assessment", "fact"))),
+        (Case, SearchQuery(filter=Eq("status", "open"))),
+        (Case, SearchQuery(order_by=(OrderKey(field="status"),))),
+    ]
+    with adapters.sql.from_url(sql_url, {}) as store:
+        store.upsert_many(records)
+        stripped = {
+            "links": (link.id, {"role_of", "fact_or_assessment"}),
+            "documents": (case.id, {"status"}),
+        }
+        for table, (key, dropped) in stripped.items():
+            body = {
+                name: value
+                for name, value in json.loads(
+                    (link if table == "links" else case).model_dump_json(exclude_none=True)
+                ).items()
+                if name not in dropped
+            }
+            store.engine.run(
+                lambda session, table=table, key=key, body=body: session.execute(
+                    f"UPDATE {table} SET body = ? WHERE id = ?", (json.dumps(body), key)
+                ),
+                write=True,
+            )
+        assert store.get(Link, link.id) == link
+        for kind, query in searches:
+            assert _pages(store, kind, query) == _pages(reference, kind, query), query

@@ -14,9 +14,9 @@ What is measured, in one run on the same generated data (``caseport.generate``, 
   size. Our time includes serialising the records, deriving the index columns and search
   terms, and writing every index; the raw time includes none of that. Serialising alone is
   reported too, as is the rate of raw insert plus serialising. So is the wall time of the
-  store's write transactions (``_write_batch``: the SQL and the Python inside the transaction;
-  on PostgreSQL they run on a background thread while the next batch is prepared, so waits for
-  the GIL count too);
+  store's write transactions (the backend's ``write_batch``: the SQL and the Python inside the
+  transaction; on PostgreSQL they run on a background thread while the next batch is prepared,
+  so waits for the GIL count too);
 - the same into PostgreSQL against raw ``COPY`` of the same rows into a bare table, when a
   server is reachable (``--postgres-url`` or ``CASEPORT_TEST_POSTGRES_URL``);
 - for each backend, a second raw baseline: the rows the store writes (derived just before,
@@ -227,11 +227,12 @@ def _timed(action: Callable[[], Any]) -> float:
 def _time_writes(store: CaseStore, seconds: dict[str, float], key: str) -> None:
     """Add the wall time of ``store``'s write transactions to ``seconds[key]``.
 
-    That is the store's ``_write_batch``: the transaction of one prepared batch (and the index
+    That is the backend's ``write_batch``: the transaction of one prepared batch (and the index
     upkeep after it), without reading, checking and serialising the batch, which
     ``upsert_many`` does beforehand.
     """
-    write = store._write_batch
+    backend = store.backend
+    write = backend.write_batch
     seconds[key] = 0.0
 
     def timed(records: Any) -> Any:
@@ -241,7 +242,7 @@ def _time_writes(store: CaseStore, seconds: dict[str, float], key: str) -> None:
         finally:
             seconds[key] += time.perf_counter() - started
 
-    store._write_batch = timed  # type: ignore[method-assign]
+    backend.write_batch = timed  # type: ignore[method-assign]
 
 
 def _import(options: dict[str, Any], results: Any) -> None:

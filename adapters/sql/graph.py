@@ -20,7 +20,7 @@ from contracts.errors import ValidationFailed
 from contracts.models.entities import Entity, EntityKind
 from contracts.results import Direction, Hop, Path, Subgraph, TimelineEntry
 
-__all__ = ["expand", "neighbourhood", "shortest_paths", "timeline"]
+__all__ = ["degree", "expand", "neighbourhood", "shortest_paths", "timeline"]
 
 _EVENT = EntityKind.EVENT.value
 
@@ -101,6 +101,27 @@ def expand(
         )
         for _, link, neighbour, outgoing in rows
     ]
+
+
+def degree(
+    session: Session,
+    entity_ids: Sequence[str],
+    link_types: frozenset[str] | None,
+    direction: Direction,
+) -> dict[str, int]:
+    """How many hops :func:`expand` gives each of ``entity_ids``, counted in one statement.
+
+    The hops are those of :func:`_hops_sql`: a self-link counts once (as ``out``), an
+    undirected link in either direction.
+    """
+    union = _hops_sql(session, entity_ids, direction, link_types, None, "{node} AS node")
+    statement = Fragment(
+        f"SELECT h.node, count(*) FROM ({union.sql}) h GROUP BY h.node", union.params
+    )
+    counted = dict.fromkeys(entity_ids, 0)
+    for node, hops in session.rows(statement):
+        counted[str(node)] = int(hops)
+    return counted
 
 
 def _bodies(

@@ -17,7 +17,7 @@ from typing import ClassVar, Final
 from typing_extensions import override
 
 from adapters._url import StoreURL
-from adapters.sql import graph, records
+from adapters.sql import analytics, graph, records
 from adapters.sql.codec import decode, decode_entity, read_body
 from adapters.sql.connect import SqlOptions, engine_for, sql_arguments
 from adapters.sql.dialects import Fragment
@@ -27,6 +27,7 @@ from adapters.sql.migrations import HEAD, migrate, schema_status
 from adapters.sql.query import search_statement
 from adapters.sql.writes import EncodedBatch, insert_record, replace_record, write_batch
 from contracts.admission import is_record_id
+from contracts.aggregation import AggregateQuery, Aggregation
 from contracts.backend import StoreBackend
 from contracts.capabilities import Capability, Support, declare
 from contracts.errors import ConfigurationError, Unavailable
@@ -34,6 +35,7 @@ from contracts.models.common import Record, RecordType
 from contracts.planning import split_conjuncts
 from contracts.query import Filter, OrderKey
 from contracts.requests import (
+    DegreeRequest,
     ExpandRequest,
     NeighbourhoodRequest,
     PathsRequest,
@@ -58,9 +60,8 @@ _VERSION: Final = "0.1.0"
 _TABLES: Final = {RecordType.ENTITY: "entities", RecordType.LINK: "links"}
 _LAYER_DOES: Final[Mapping[Capability, Support]] = {
     Capability.SEARCH_RECORDS: Support.PARTIAL,
-    Capability.SEARCH_COUNT: Support.EMULATED,
-    Capability.SEARCH_AGGREGATE: Support.EMULATED,
-    Capability.GRAPH_DEGREE: Support.EMULATED,
+    Capability.SEARCH_COUNT: Support.PARTIAL,
+    Capability.SEARCH_AGGREGATE: Support.PARTIAL,
     Capability.GRAPH_EXPAND: Support.PARTIAL,
 }
 """What the layer does, wholly or in part, for this backend; the rest is native."""
@@ -103,8 +104,19 @@ class SqlBackend(StoreBackend):
     )
     NOTES: ClassVar[Mapping[Capability, str]] = {
         Capability.SEARCH_RECORDS: _RECORD_TEXT_NOTE,
+        Capability.SEARCH_COUNT: (
+            "SQL counts entities, and links, cases, reports and exhibits under any filter but "
+            "one with text conditions, which the layer counts over the search's results"
+        ),
+        Capability.SEARCH_AGGREGATE: (
+            "SQL groups entities by any field and property, links and documents by their column "
+            "fields, with min and max of any field and exact integer sums and averages; the "
+            "layer groups the rest (float sums and averages, properties' metrics, other fields "
+            "of links and documents, numeric property keys on PostgreSQL)"
+        ),
         Capability.GRAPH_EXPAND: (
-            "SQL follows the links; filters on neighbours and links are applied by the layer"
+            "SQL follows the links; filters on neighbours and links are applied by the layer, "
+            "since a text condition on links has no exact SQL form"
         ),
     }
 
@@ -245,6 +257,29 @@ class SqlBackend(StoreBackend):
                 request.neighbour_kinds,
             ),
             write=False,
+        )
+
+    @override
+    def degree(self, request: DegreeRequest) -> dict[str, int]:
+        return self._engine.run(
+            lambda session: graph.degree(
+                session, request.entity_ids, request.link_types, request.direction
+            ),
+            write=False,
+        )
+
+    @override
+    def count(self, record_type: RecordType, condition: Filter | None) -> int | None:
+        """Counted in one statement; ``None`` for a filter of records SQL cannot decide."""
+        return self._engine.run(
+            lambda session: analytics.count(session, record_type, condition), write=False
+        )
+
+    @override
+    def aggregate(self, record_type: RecordType, query: AggregateQuery) -> Aggregation | None:
+        """One ``GROUP BY`` (see :mod:`adapters.sql.analytics`); ``None`` where it is not exact."""
+        return self._engine.run(
+            lambda session: analytics.aggregate(session, record_type, query), write=False
         )
 
     @override

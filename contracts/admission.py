@@ -16,6 +16,8 @@ from collections.abc import Iterable
 from datetime import datetime
 from typing import Final, TypeVar
 
+from pydantic import BaseModel
+
 from contracts.errors import InvalidCursor, ValidationFailed
 from contracts.models._fields import INT64_MAX, INT64_MIN, check_clean_text
 from contracts.models.common import Record, RecordType
@@ -233,6 +235,12 @@ def admitted_filter(condition: object) -> Filter:
     Raises:
         ValidationFailed: it is not a filter, or breaks the search language's rules.
     """
+    if isinstance(condition, BaseModel):
+        # Validated from a copy: the caller's object is never changed by the validators.
+        try:
+            condition = condition.model_dump(warnings=False)
+        except Exception:  # any object can hide in a filter built without validation
+            raise ValidationFailed("invalid filter: its fields cannot be read") from None
     data = {"filter": condition}
     query = validated(lambda: SearchQuery.model_validate(data), "filter")
     if query.filter is None:

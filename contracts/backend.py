@@ -48,7 +48,7 @@ from contracts.results import (
 if TYPE_CHECKING:
     from contracts.conformance.stores import WriteFaults
 
-__all__ = ["SEARCH_CAPABILITIES", "StoreBackend"]
+__all__ = ["SEARCH_CAPABILITIES", "StoreBackend", "check_declaration"]
 
 SEARCH_CAPABILITIES: Final = (
     Capability.SEARCH_FILTER,
@@ -102,7 +102,7 @@ class StoreBackend(ABC):
         super().__init_subclass__(**kwargs)
         declared = cls.__dict__.get("CAPABILITIES")
         if declared is not None:
-            _check_declaration(cls, declared, cls.NOTES)
+            check_declaration(cls, declared, cls.NOTES)
 
     # ------------------------------------------------------------------ identity
 
@@ -275,12 +275,16 @@ def _overrides(cls: type, name: str) -> bool:
     return getattr(cls, name) is not getattr(StoreBackend, name)
 
 
-def _check_declaration(
+def check_declaration(
     cls: type[StoreBackend],
     declared: Mapping[Capability, Support],
     notes: Mapping[Capability, str],
 ) -> None:
-    """Refuse a backend class whose declaration is incomplete or disagrees with its hooks."""
+    """Refuse a declaration that is incomplete or disagrees with the hooks of ``cls``.
+
+    Raises:
+        TypeError: naming the first problem found.
+    """
     name = cls.__name__
     missing = set(Capability) - set(declared)
     if missing:

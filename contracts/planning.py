@@ -11,6 +11,7 @@ the conjuncts it can compile are pushed, the rest stay with the layer.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator
+from dataclasses import replace
 from typing import Any, Final
 
 from contracts.compiled import compile_filter
@@ -50,7 +51,8 @@ def split_conjuncts(
     parts = condition.filters if isinstance(condition, And) else (condition,)
     pushed = tuple(part for part in parts if compiles(part))
     kept = tuple(part for part in parts if not compiles(part))
-    explained = note if kept or not orders else ""
+    default = "conditions the backend cannot evaluate exactly are applied by the layer"
+    explained = (note or default) if kept or not orders else ""
     return SearchPlan(
         pushed=_conjunction(pushed),
         residual=_conjunction(kept),
@@ -79,8 +81,8 @@ def run_search(
         UpstreamContractError: the backend returned entities out of its declared order.
         ValidationFailed: the layer would have to sort more than ``plan.sort_limit`` entities.
     """
-    if plan.ordered:
-        return _ordered(read, plan, record_type, order_by, after, limit)
+    if plan.ordered or not order_by:  # every backend search can return records by id
+        return _ordered(read, replace(plan, ordered=True), record_type, order_by, after, limit)
     return _sorted_by_layer(read, plan, record_type, order_by, after, limit)
 
 

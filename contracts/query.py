@@ -118,7 +118,7 @@ FIELDS: Final[dict[str, FieldSpec]] = _specs(
     FieldSpec("version", "int", sortable=True),
     FieldSpec("created_at", "datetime", sortable=True),
     FieldSpec("updated_at", "datetime", sortable=True),
-    FieldSpec("markings.classification", "str"),
+    FieldSpec("markings.classification", "str", choices=_values(Classification)),
     FieldSpec("markings.sensitive", "bool"),
     FieldSpec("markings.caveats", "str", multi=True),
     FieldSpec("markings.compartments", "str", multi=True),
@@ -239,8 +239,9 @@ def _union(catalogs: list[dict[str, FieldSpec]]) -> dict[str, FieldSpec]:
     for catalog in catalogs:
         for name, spec in catalog.items():
             known = merged.setdefault(name, spec)
-            if known.kind != spec.kind:
-                raise TypeError(f"field {name} has two kinds: {known.kind} and {spec.kind}")
+            described = (spec.kind, spec.choices, spec.pattern)
+            if (known.kind, known.choices, known.pattern) != described:
+                raise TypeError(f"field {name} is described two ways: {known} and {spec}")
             if spec.sortable and not known.sortable:
                 merged[name] = spec
     return merged

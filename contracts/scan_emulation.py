@@ -17,9 +17,16 @@ from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity
 from contracts.models.links import Link
 from contracts.requests import ExpandRequest, SearchRequest
-from contracts.results import Hop, UnreadableRecord
+from contracts.results import Direction, Hop, UnreadableRecord
 
-__all__ = ["SCAN_PAGE", "expand_over_scan", "export_over_scan", "read_records", "readable"]
+__all__ = [
+    "SCAN_PAGE",
+    "degree_over_scan",
+    "expand_over_scan",
+    "export_over_scan",
+    "read_records",
+    "readable",
+]
 
 SCAN_PAGE: Final = 1_000
 """Records read per ``scan`` call."""
@@ -96,3 +103,25 @@ def expand_over_scan(backend: StoreBackend, request: ExpandRequest) -> list[Hop]
             continue
         hops.append(Hop(link=link, neighbour=neighbour, direction="out" if outgoing else "in"))
     return hops
+
+
+def degree_over_scan(
+    backend: StoreBackend,
+    entity_ids: Sequence[str],
+    link_types: frozenset[str] | None,
+    direction: Direction,
+) -> dict[str, int]:
+    """How many hops ``expand`` gives each of ``entity_ids``, from one pass over every link."""
+    wanted = set(entity_ids)
+    counted = dict.fromkeys(entity_ids, 0)
+    for row in export_over_scan(backend, [RecordType.LINK]):
+        link = readable(row)
+        assert isinstance(link, Link)
+        if link_types is not None and link.type not in link_types:
+            continue
+        for end in {link.source_id, link.target_id} & wanted:
+            outgoing = link.source_id == end
+            one_way = link.directed and direction != "both"
+            if not one_way or (direction == "out") == outgoing:
+                counted[end] += 1
+    return counted

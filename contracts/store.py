@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Any, Final, Self, TypeVar
 from contracts import admission, emulation, planning, scan_emulation
 from contracts._pipeline import WritePipeline
 from contracts.aggregation import AggregateQuery, Aggregation, aggregate_problem, aggregate_records
-from contracts.backend import SEARCH_CAPABILITIES, StoreBackend
+from contracts.backend import StoreBackend, check_declaration
 from contracts.capabilities import Capability, Support
 from contracts.compiled import compile_filter
 from contracts.errors import (
@@ -111,6 +111,17 @@ _EMULATED_OVER: Final[Mapping[Capability, str]] = MappingProxyType(
         Capability.BULK_EXPORT: "paged through scan, not one snapshot",
     }
 )
+_LAYER_VARIANTS: Final[Mapping[Capability, str]] = MappingProxyType(
+    {
+        Capability.GRAPH_NEIGHBOURHOOD: (
+            "a neighbourhood filtered by neighbour or link is walked by the layer over expand"
+        ),
+        Capability.GRAPH_SHORTEST_PATHS: (
+            'paths distinct by entities (distinct="entities") are walked by the layer over expand'
+        ),
+    }
+)
+"""Variants of native capabilities the layer composes for every backend (the spec says so)."""
 _BACKEND_DOES: Final = (Support.NATIVE, Support.PARTIAL)
 _DIRECTIONS: Final = ("out", "in", "both")
 MAX_DEPTH: Final = 10
@@ -153,6 +164,7 @@ class CaseStore:
     def __init__(self, backend: StoreBackend) -> None:
         if not isinstance(backend, StoreBackend):
             raise TypeError(f"a CaseStore needs a StoreBackend, not {type(backend).__name__}")
+        check_declaration(type(backend), backend.capabilities(), backend.notes())
         self._backend = backend
 
     # ------------------------------------------------------------------ identity
@@ -180,6 +192,10 @@ class CaseStore:
         for capability, how in self.capabilities().items():
             if how is Support.EMULATED and capability not in notes:
                 notes[capability] = _EMULATED_OVER[capability]
+            elif how is Support.NATIVE and capability in _LAYER_VARIANTS:
+                own = notes.get(capability)
+                variant = _LAYER_VARIANTS[capability]
+                notes[capability] = variant if own is None else f"{own}; {variant}"
         return MappingProxyType(notes)
 
     def known_deviations(self) -> Mapping[str, str]:
@@ -524,9 +540,15 @@ class CaseStore:
                 raise NotFound(RecordType.ENTITY.value, entity_id)
         if support is Support.NATIVE:
             counted = self._backend.degree(DegreeRequest(tuple(ids), types, direction))
-            if set(counted) != set(ids) or any(n < 0 for n in counted.values()):
+            values: list[object] = list(counted.values())
+            if set(counted) != set(ids) or not all(
+                isinstance(n, int) and not isinstance(n, bool) and n >= 0 for n in values
+            ):
                 raise UpstreamContractError("the backend's degrees do not match the ids asked")
             return {entity_id: counted[entity_id] for entity_id in ids}
+        if self.capabilities()[Capability.GRAPH_EXPAND] is Support.EMULATED:
+            # One pass over the links for every id, not one per id.
+            return scan_emulation.degree_over_scan(self._backend, ids, types, direction)
         return {
             entity_id: len(self._expand(ExpandRequest(entity_id, types, direction)))
             for entity_id in ids
@@ -572,8 +594,10 @@ class CaseStore:
         if problem:
             raise ValidationFailed(problem)
         if support in _BACKEND_DOES:
-            answer = self._backend.aggregate(kind, query)
+            answer: object = self._backend.aggregate(kind, query)
             if answer is not None:
+                if not isinstance(answer, Aggregation) or len(answer.groups) > query.limit:
+                    raise UpstreamContractError("the backend's aggregate is not one")
                 return answer
         return aggregate_records(self._matching(kind, query.filter), query)
 
@@ -944,11 +968,17 @@ class CaseStore:
     ) -> tuple[SearchPlan, planning.Reader]:
         """The plan of a search and the reader it pages through: the backend's or ``scan``."""
         declared = self.capabilities()
-        searches = any(declared[c] in _BACKEND_DOES for c in SEARCH_CAPABILITIES)
+        entity_search = (Capability.SEARCH_FILTER, Capability.SEARCH_TEXT, Capability.SEARCH_ORDER)
+        searches = any(declared[c] in _BACKEND_DOES for c in entity_search)
         if record_type is not RecordType.ENTITY:
-            searches = searches and declared[Capability.SEARCH_RECORDS] in _BACKEND_DOES
+            searches = declared[Capability.SEARCH_RECORDS] in _BACKEND_DOES
         if searches:
             plan = self._backend.plan_search(record_type, condition, order_by)
+            if declared[Capability.SEARCH_FILTER] is Support.EMULATED and plan.pushed is not None:
+                # Declared emulated, the filter is the layer's whatever the backend offers.
+                plan = replace(plan, pushed=None, residual=condition)
+            if declared[Capability.SEARCH_ORDER] is Support.EMULATED and order_by:
+                plan = replace(plan, ordered=False)
             return plan, self._backend.search
         plan = SearchPlan(
             pushed=None,
@@ -967,8 +997,11 @@ class CaseStore:
 
         For reports and tests of declarations; :meth:`search_records` plans the same way.
         """
-        kind = admission.checked_record_class(record_type).RECORD_TYPE
+        kind = self._checked_search(record_type, None)
         query = admission.admitted_query(query)
+        problem = fields_problem(query.filter, query.order_by, kind)
+        if problem:
+            raise ValidationFailed(problem)
         return self._planned(kind, query.filter, query.order_by)[0]
 
     def _checked_record(self, record: R) -> R:

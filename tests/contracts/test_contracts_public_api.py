@@ -63,6 +63,7 @@ EXCLUDED_MODULES: dict[str, str] = {
 NOT_REEXPORTED: dict[tuple[str, str], str] = {
     ("contracts", "EMULATABLE"): "adapter authors read it beside Capability; CaseStore enforces it",
     ("contracts", "PARTIABLE"): "adapter authors read it beside Capability; the port enforces it",
+    ("contracts", "check_declaration"): "the port's own check of a declaration; for the facade",
     ("contracts", "SEARCH_CAPABILITIES"): "the capabilities the port's search hook serves",
     ("contracts", "declaration_problem"): "the rule behind declare(), for the port's class check",
     ("contracts", "ALL_FIELDS"): "field catalogue for adapters translating queries",

@@ -39,6 +39,7 @@ def _crimes(store: CaseStore) -> None:
     store.create(data.link("l-v1", "p-2", "c-0", "PARTY_TO", role=LinkRole.VICTIM))
     store.create(data.link("l-k", "p-1", "p-2", "KNOWS", directed=False))
     store.create(data.link("l-o", "c-0", "officer", "INVESTIGATED_BY", role=LinkRole.OFFICER))
+    store.create(data.link("l-self", "loc-b", "loc-b", "NEAR"))
 
 
 @pytest.mark.requirement("SRCH-021")
@@ -53,7 +54,7 @@ def test_count_gives_the_number_of_matching_records(store: CaseStore) -> None:
     assert store.count(Range(field="properties.value", gte=20)) == 3
     if store.supports(Capability.SEARCH_RECORDS):
         assert store.count(Eq("type", "PARTY_TO"), record_type=Link) == 3
-        assert store.count(record_type=Link) == 10
+        assert store.count(record_type=Link) == 11
     with pytest.raises(ValidationFailed):
         store.count(Eq("type", "PARTY_TO"))
 
@@ -162,7 +163,9 @@ def test_degree_counts_what_expand_returns_for_many_entities(store: CaseStore) -
         "c-0": 0,
     }
     assert store.degree(["p-2"], direction="in") == {"p-2": 1}
-    for entity_id, expected in store.degree(["loc-a", "p-1"]).items():
+    assert store.degree(["loc-b"], direction="in") == {"loc-b": 2}  # a self-link is out only
+    assert store.degree(["loc-b"], direction="out") == {"loc-b": 1}
+    for entity_id, expected in store.degree(["loc-a", "loc-b", "p-1"]).items():
         assert expected == len(store.expand(entity_id))
     with pytest.raises(NotFound) as missing:
         store.degree(["p-1", "ghost"])

@@ -602,6 +602,15 @@ def test_a_value_no_record_can_hold_is_refused_where_the_model_closes_the_field(
         In("type", ("knows",))
     with pytest.raises(ValueError, match="suspect"):
         Eq("role", "SUSPECT")
+    for field, value in [
+        ("markings.classification", "Secret"),
+        ("status", "OPEN"),
+        ("role_of", "both"),
+        ("grading.scheme", "4x4"),
+        ("fact_or_assessment", "opinion"),
+    ]:
+        with pytest.raises(ValueError, match="holds one of"):
+            In(field, (value,))
     assert Range(field="kind", gte="L").gte == "L"
     assert Prefix("kind", "PER").value == "PER"
     assert Eq("properties.rank", "3").value == "3"

@@ -15,7 +15,9 @@ median of interleaved rounds:
 - ``count`` of crimes and a group-by of entities by ``kind`` on the in-memory store against
   ``collections.Counter`` over the same records (target: within 2x);
 - the same count and group-by on SQLite against the same SQL statement run directly with
-  ``sqlite3`` on the store's file (target: within 2x).
+  ``sqlite3`` on the store's file (target: within 2x);
+- when ``CASEPORT_TEST_POSTGRES_URL`` is set, the same on PostgreSQL (a temporary schema)
+  against the same statement run directly with ``psycopg`` (target: within 2x).
 
 No figure is asserted; the ratios are printed and, with ``--json``, written.
 """
@@ -25,6 +27,8 @@ from __future__ import annotations
 import argparse
 import collections
 import json
+import os
+import secrets
 import sqlite3
 import statistics
 import sys
@@ -40,8 +44,12 @@ from adapters import InMemoryCaseStore, connect
 from caseport.generate import generate
 from caseport.tuning import collection_paused
 from contracts import AggregateQuery, CaseStore, Entity, Eq, OrderKey, SearchQuery
+from contracts.models import Record
 
 ROUNDS = 5
+RAW_COUNT = "SELECT count(*) FROM entities WHERE subtype = 'crime'"
+RAW_GROUP = "SELECT kind, count(*) FROM entities GROUP BY kind"
+PG_WARMUPS = 10
 CRIMES = Eq("subtype", "crime")
 BY_KIND = AggregateQuery(group_by=("kind",))
 PAGE_QUERY = SearchQuery(
@@ -49,9 +57,10 @@ PAGE_QUERY = SearchQuery(
 )
 
 
-def median_seconds(call: Callable[[], Any], rounds: int = ROUNDS) -> float:
-    """Median wall time of ``call`` over ``rounds``, after one warm-up call."""
-    call()
+def median_seconds(call: Callable[[], Any], rounds: int = ROUNDS, warmups: int = 1) -> float:
+    """Median wall time of ``call`` over ``rounds``, after ``warmups`` warm-up calls."""
+    for _ in range(warmups):
+        call()
     samples = []
     for _ in range(rounds):
         started = time.perf_counter()
@@ -82,6 +91,42 @@ def raw_sql(path: Path, statement: str) -> Callable[[], Any]:
         return connection.execute(statement).fetchall()
 
     return run
+
+
+def postgres_figures(base: str, records: list[Record]) -> dict[str, float]:
+    """Count and group-by on a PostgreSQL store beside the same statements run with psycopg."""
+    import psycopg
+    from psycopg import sql
+
+    schema = "bench_" + secrets.token_hex(6)
+    separator = "&" if "?" in base else "?"
+    print(f"loading {len(records):,} records into PostgreSQL ...", flush=True)
+    store = connect(f"{base}{separator}schema={schema}&temporary=true")
+    figures: dict[str, float] = {}
+    try:
+        with collection_paused():
+            store.upsert_many(records, batch_size=5_000)
+        with psycopg.connect(base, autocommit=True) as connection:
+            # A fresh load leaves hint bits to be set by the first scans: settle them first.
+            connection.execute(sql.SQL("VACUUM ANALYZE {}.entities").format(sql.Identifier(schema)))
+            connection.execute(sql.SQL("SET search_path TO {}").format(sql.Identifier(schema)))
+
+            def raw(statement: str) -> Callable[[], Any]:
+                return lambda: connection.execute(statement).fetchall()
+
+            def settled(call: Callable[[], Any]) -> float:
+                # psycopg prepares a statement on its sixth run on a connection, and the
+                # server's caches warm over the first few: both sides are timed after them.
+                return median_seconds(call, rounds=9, warmups=PG_WARMUPS)
+
+            figures["postgres_count_s"] = settled(lambda: store.count(CRIMES))
+            figures["raw_pg_count_s"] = settled(raw(RAW_COUNT))
+            figures["postgres_group_s"] = settled(lambda: store.aggregate(BY_KIND))
+            figures["raw_pg_group_s"] = settled(raw(RAW_GROUP))
+            assert store.count(CRIMES) == raw(RAW_COUNT)()[0][0]
+    finally:
+        store.close()
+    return figures
 
 
 def main() -> None:
@@ -117,13 +162,9 @@ def main() -> None:
     figures["memory_group_s"] = median_seconds(lambda: memory.aggregate(BY_KIND))
     figures["counter_group_s"] = median_seconds(counter_group)
     figures["sqlite_count_s"] = median_seconds(lambda: sqlite_store.count(CRIMES), rounds=3)
-    figures["raw_count_s"] = median_seconds(
-        raw_sql(database, "SELECT count(*) FROM entities WHERE subtype = 'crime'")
-    )
+    figures["raw_count_s"] = median_seconds(raw_sql(database, RAW_COUNT))
     figures["sqlite_group_s"] = median_seconds(lambda: sqlite_store.aggregate(BY_KIND), rounds=3)
-    figures["raw_group_s"] = median_seconds(
-        raw_sql(database, "SELECT kind, count(*) FROM entities GROUP BY kind")
-    )
+    figures["raw_group_s"] = median_seconds(raw_sql(database, RAW_GROUP))
     assert memory.count(CRIMES) == counter_count() == sqlite_store.count(CRIMES)
     sqlite_store.close()
 
@@ -140,6 +181,15 @@ def main() -> None:
             figures["sqlite_group_s"] / figures["raw_group_s"]
         ),
     }
+    postgres = os.environ.get("CASEPORT_TEST_POSTGRES_URL")
+    if postgres:
+        figures.update(postgres_figures(postgres, records))
+        ratios["count: postgresql / raw SQL (target <= 2)"] = (
+            figures["postgres_count_s"] / figures["raw_pg_count_s"]
+        )
+        ratios["group-by: postgresql / raw SQL (target <= 2)"] = (
+            figures["postgres_group_s"] / figures["raw_pg_group_s"]
+        )
     print(f"\n{entities:,} entities, {len(records):,} records")
     for name, seconds in figures.items():
         print(f"  {name:<18} {seconds * 1000:10.3f} ms")

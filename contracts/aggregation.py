@@ -17,6 +17,7 @@ from __future__ import annotations
 import collections
 import functools
 import itertools
+import math
 from collections.abc import Iterable, Sequence
 from datetime import datetime
 from typing import Literal, Self
@@ -36,6 +37,7 @@ __all__ = [
     "Metric",
     "aggregate_records",
     "aggregate_problem",
+    "ordered_aggregation",
 ]
 
 GroupValue = str | int | float | bool | datetime | None
@@ -137,7 +139,9 @@ def _compute(metric: Metric, values: list[GroupValue]) -> GroupValue:
         return min(values)  # type: ignore[type-var]
     if metric.op == "max":
         return max(values)  # type: ignore[type-var]
-    total = sum(values)  # type: ignore[arg-type]
+    # A float sum is exactly rounded, so it does not depend on the order the values come in.
+    whole = all(isinstance(value, int) for value in values)
+    total = sum(values) if whole else math.fsum(values)  # type: ignore[arg-type]
     if metric.op == "sum":
         return total
     return float(total) / len(values)
@@ -149,7 +153,7 @@ def _compare_keys(left: tuple[GroupValue, ...], right: tuple[GroupValue, ...]) -
             if (a is None) != (b is None):
                 return 1 if a is None else -1
             continue
-        if a == b and type(a) is type(b):
+        if _family(a) == _family(b) and a == b:  # 1 and 1.0 are one number; True is not
             continue
         ka, kb = _family(a), _family(b)
         if ka != kb:
@@ -209,7 +213,7 @@ def aggregate_records(records: Iterable[Record], query: AggregateQuery) -> Aggre
         )
         for identity, count in counts.items()
     ]
-    return _ordered(groups, total, query)
+    return ordered_aggregation(groups, total, query)
 
 
 def _single_counts(records: Iterable[Record], query: AggregateQuery) -> Aggregation:
@@ -226,7 +230,7 @@ def _single_counts(records: Iterable[Record], query: AggregateQuery) -> Aggregat
             for value in _distinct(found) or [None]:
                 counts[(_rank(value), value)] += 1
     groups = [Group(key=(value,), count=count) for (_, value), count in counts.items()]
-    return _ordered(groups, total, query)
+    return ordered_aggregation(groups, total, query)
 
 
 def _rank(value: GroupValue) -> int:
@@ -234,8 +238,12 @@ def _rank(value: GroupValue) -> int:
     return 0 if isinstance(value, bool) else 1
 
 
-def _ordered(groups: list[Group], total: int, query: AggregateQuery) -> Aggregation:
-    """The groups in the query's order, cut at its limit."""
+def ordered_aggregation(groups: list[Group], total: int, query: AggregateQuery) -> Aggregation:
+    """The groups in the query's order, cut at its limit, with ``truncated`` set.
+
+    The one ordering every backend uses: count, largest first, then key (or key alone), keys
+    compared value by value by kind (booleans, numbers, text, datetimes), missing last.
+    """
 
     def by_key(a: Group, b: Group) -> int:
         return _compare_keys(a.key, b.key)

@@ -31,7 +31,14 @@ from typing import Any, Final
 from adapters.foundry.mapping import MappedProperty, RecordLayout
 from adapters.foundry.where import Compiled, compile_search, field_property
 from adapters.foundry.wire import AggregateAnswer, AggregateItem, decode_long
-from contracts.aggregation import AggregateQuery, Aggregation, Group, GroupValue, Metric
+from contracts.aggregation import (
+    AggregateQuery,
+    Aggregation,
+    Group,
+    GroupValue,
+    Metric,
+    ordered_aggregation,
+)
 from contracts.errors import UpstreamContractError
 from contracts.query import Filter
 
@@ -109,11 +116,8 @@ class AggregatePlan:
                 if group is None:
                     return None
                 groups.append(group)
-        order = self.query.order
-        groups.sort(key=lambda g: (-g.count, _key(g.key)) if order == "count" else _key(g.key))
-        limit = self.query.limit
         total = sum(group.count for group in groups)
-        return Aggregation(groups=tuple(groups[:limit]), total=total, truncated=len(groups) > limit)
+        return ordered_aggregation(groups, total, self.query)
 
     def _group(self, pattern: _Request, item: AggregateItem, count: int) -> Group | None:
         key: list[GroupValue] = []
@@ -290,8 +294,3 @@ def _metric_value(
     if not 1 <= values <= count:
         return _INEXACT
     return total / values
-
-
-def _key(key: tuple[GroupValue, ...]) -> tuple[tuple[int, Any], ...]:
-    """The reference's order of keys of typed fields: values in order, missing last."""
-    return tuple((1, 0) if value is None else (0, value) for value in key)

@@ -21,7 +21,6 @@ the reference's answer exactly, the functions here return ``None`` and the layer
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import datetime
@@ -33,7 +32,14 @@ from adapters.sql.dialects import Fragment
 from adapters.sql.engine import Session
 from adapters.sql.query import where
 from adapters.sql.schema import column_for
-from contracts.aggregation import AggregateQuery, Aggregation, Group, GroupValue, Metric
+from contracts.aggregation import (
+    AggregateQuery,
+    Aggregation,
+    Group,
+    GroupValue,
+    Metric,
+    ordered_aggregation,
+)
 from contracts.models.common import RecordType
 from contracts.query import FIELDS, RECORD_FIELDS, Filter
 
@@ -242,7 +248,8 @@ def aggregate(
         total = count(session, record_type, query.filter) or 0
     else:
         total = sum(size for _, size, _ in decoded)
-    return _ordered(decoded, total, query)
+    groups = [Group(key=key, count=size, values=values) for key, size, values in decoded]
+    return ordered_aggregation(groups, total, query)
 
 
 def _flag(value: Any) -> bool | None:
@@ -281,42 +288,3 @@ def _metric_value(
     if metric.op == "sum":
         return total, position + 3
     return float(total) / int(size), position + 3
-
-
-_FAMILY: Final = {bool: 0, int: 1, float: 1, str: 2}
-
-
-def _compare(left: tuple[GroupValue, ...], right: tuple[GroupValue, ...]) -> int:
-    """The reference key order: by kind (booleans, numbers, text, datetimes), missing last."""
-    for a, b in zip(left, right, strict=True):
-        if a is None or b is None:
-            if (a is None) != (b is None):
-                return 1 if a is None else -1
-            continue
-        ka, kb = _FAMILY.get(type(a), 3), _FAMILY.get(type(b), 3)
-        if ka != kb:
-            return -1 if ka < kb else 1
-        if a != b:
-            return -1 if a < b else 1  # type: ignore[operator]
-    return 0
-
-
-def _ordered(
-    decoded: list[tuple[tuple[GroupValue, ...], int, dict[str, GroupValue]]],
-    total: int,
-    query: AggregateQuery,
-) -> Aggregation:
-    """The groups in the query's order, cut at its limit, as the reference orders them."""
-
-    def by_key(a: tuple[Any, ...], b: tuple[Any, ...]) -> int:
-        return _compare(a[0], b[0])
-
-    def by_count(a: tuple[Any, ...], b: tuple[Any, ...]) -> int:
-        return (b[1] > a[1]) - (b[1] < a[1]) or by_key(a, b)
-
-    order = by_count if query.order == "count" else by_key
-    decoded.sort(key=functools.cmp_to_key(order))
-    groups = tuple(
-        Group(key=key, count=size, values=values) for key, size, values in decoded[: query.limit]
-    )
-    return Aggregation(groups=groups, total=total, truncated=len(decoded) > query.limit)

@@ -73,6 +73,7 @@ NOT_REEXPORTED: dict[tuple[str, str], str] = {
     ("contracts", "fields_problem"): "the check CaseStore runs on a query for a record type",
     ("contracts", "GroupValue"): "a type alias of Group's key values; for annotations only",
     ("contracts", "aggregate_problem"): "the check CaseStore runs on an aggregate query",
+    ("contracts", "ordered_aggregation"): "the one group ordering, for backends that group",
     ("contracts", "aggregate_records"): "the reference aggregate, for adapter authors and tests",
     ("contracts", "FIELDS"): "field catalogue for adapters translating queries",
     ("contracts", "TEXT_FIELDS"): "text-search fields for adapters translating queries",

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import random
+from collections.abc import Iterator
+
+import pytest
+
+import adapters.sql
+from contracts.store import CaseStore
 
 POSTGRES_ENV = "CASEPORT_TEST_POSTGRES_URL"
 
@@ -40,3 +47,27 @@ def drop_schema(base: str, schema: str) -> None:
         connection.execute(
             sql.SQL("DROP SCHEMA IF EXISTS {} CASCADE").format(sql.Identifier(schema))
         )
+
+
+def open_sql_store(
+    dialect: str, tmp_path_factory: pytest.TempPathFactory, label: str
+) -> Iterator[CaseStore]:
+    """A new SQL store of ``dialect`` (``sqlite`` or ``postgresql``) for a module's tests.
+
+    The PostgreSQL one lives in a schema of its own, dropped afterwards; without a server the
+    calling test is skipped with the reason.
+    """
+    if dialect == "sqlite":
+        url = f"sqlite:///{tmp_path_factory.mktemp(label)}/store.db"
+        with adapters.sql.from_url(url, {}) as sql_store:
+            yield sql_store
+        return
+    base = postgres_base_url()
+    if base is None:
+        pytest.skip(SKIP_POSTGRES)
+    schema = f"sqlt_{label}_" + random.Random().randbytes(6).hex()
+    try:
+        with adapters.sql.from_url(with_schema(base, schema), {}) as sql_store:
+            yield sql_store
+    finally:
+        drop_schema(base, schema)

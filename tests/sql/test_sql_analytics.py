@@ -10,16 +10,14 @@ case or accents, values missing altogether, versions whose sum overflows 64 bits
 from __future__ import annotations
 
 import itertools
-import random
 from collections.abc import Iterator
 
 import pytest
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
-from sql_postgres import SKIP_POSTGRES, drop_schema, postgres_base_url, with_schema
+from sql_postgres import open_sql_store
 from sql_strategies import LINK_TYPES, entities, filters, links
 
-import adapters.sql
 from adapters.memory import InMemoryCaseStore
 from contracts.aggregation import AggregateQuery, Metric, aggregate_problem
 from contracts.models import Entity, EntityKind, Link, RecordType
@@ -69,20 +67,7 @@ link_filters = st.one_of(
 def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CaseStore]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('analytics')}/store.db"
-        with adapters.sql.from_url(url, {}) as sql_store:
-            yield sql_store
-        return
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(SKIP_POSTGRES)
-    schema = "sqlt_analytics_" + random.Random().randbytes(6).hex()
-    try:
-        with adapters.sql.from_url(with_schema(base, schema), {}) as sql_store:
-            yield sql_store
-    finally:
-        drop_schema(base, schema)
+    yield from open_sql_store(request.param, tmp_path_factory, "analytics")
 
 
 @st.composite

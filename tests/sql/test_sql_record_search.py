@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import itertools
 import json
-import random
 from collections.abc import Iterator
 from datetime import timedelta
 from typing import Any
@@ -20,7 +19,7 @@ from typing import Any
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sql_postgres import SKIP_POSTGRES, drop_schema, postgres_base_url, with_schema
+from sql_postgres import open_sql_store
 from sql_strategies import FLOATS, INTS, MOMENTS, phrases, properties, provenances, scalars, words
 
 import adapters.sql
@@ -250,20 +249,7 @@ def _orders(record_type: RecordType) -> st.SearchStrategy[tuple[OrderKey, ...]]:
 def store(
     request: pytest.FixtureRequest, tmp_path_factory: pytest.TempPathFactory
 ) -> Iterator[CaseStore]:
-    if request.param == "sqlite":
-        url = f"sqlite:///{tmp_path_factory.mktemp('records')}/store.db"
-        with adapters.sql.from_url(url, {}) as sql_store:
-            yield sql_store
-        return
-    base = postgres_base_url()
-    if base is None:
-        pytest.skip(SKIP_POSTGRES)
-    schema = "sqlt_records_" + random.Random().randbytes(6).hex()
-    try:
-        with adapters.sql.from_url(with_schema(base, schema), {}) as sql_store:
-            yield sql_store
-    finally:
-        drop_schema(base, schema)
+    yield from open_sql_store(request.param, tmp_path_factory, "records")
 
 
 def _endpoints(prefix: str) -> list[Entity]:

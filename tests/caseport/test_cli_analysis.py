@@ -4,32 +4,21 @@ from __future__ import annotations
 
 import json
 from collections import Counter
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_support import generated_file, invoke, read_records, runner
+from typer.testing import Result
 
 import adapters
 from caseport._errors import EXIT_FAILURE, EXIT_USAGE
 from caseport.cli import app
-from caseport.generate import generate, write_jsonl
-from contracts.models import Case, Entity, EntityKind, Link, Record, parse_record, to_json_line
-
-runner = CliRunner()
-WIDE = {"COLUMNS": "250"}
-
-
-def invoke(args: Sequence[str], env: dict[str, str] | None = None) -> Result:
-    return runner.invoke(app, list(args), env={**WIDE, **(env or {})})
+from contracts.models import Case, Entity, EntityKind, Link, Record, to_json_line
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("generated") / "case.jsonl"
-    with path.open("w", encoding="utf-8") as stream:
-        write_jsonl(generate(300, seed=2), stream)
-    return path
+    return generated_file(tmp_path_factory, seed=2)
 
 
 @pytest.fixture(scope="module")
@@ -39,7 +28,7 @@ def url(generated: Path) -> str:
 
 @pytest.fixture(scope="module")
 def records(generated: Path) -> list[Record]:
-    return [parse_record(line) for line in generated.read_text(encoding="utf-8").splitlines()]
+    return read_records(generated)
 
 
 @pytest.fixture(scope="module")

@@ -3,15 +3,14 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
-from typer.testing import CliRunner, Result
+from cli_support import generated_file, invoke, read_records, runner
+from typer.testing import Result
 
 from caseport._errors import EXIT_FAILURE, EXIT_USAGE
 from caseport.cli import app
-from caseport.generate import generate, write_jsonl
 from contracts.models import (
     Case,
     Entity,
@@ -20,24 +19,13 @@ from contracts.models import (
     IntelligenceReport,
     Link,
     Record,
-    parse_record,
     to_json_line,
 )
-
-runner = CliRunner()
-WIDE = {"COLUMNS": "250"}
-
-
-def invoke(args: Sequence[str], env: dict[str, str] | None = None) -> Result:
-    return runner.invoke(app, list(args), env={**WIDE, **(env or {})})
 
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    path = tmp_path_factory.mktemp("generated") / "case.jsonl"
-    with path.open("w", encoding="utf-8") as stream:
-        write_jsonl(generate(300, seed=1), stream)
-    return path
+    return generated_file(tmp_path_factory, seed=1)
 
 
 @pytest.fixture(scope="module")
@@ -47,7 +35,7 @@ def url(generated: Path) -> str:
 
 @pytest.fixture(scope="module")
 def records(generated: Path) -> list[Record]:
-    return [parse_record(line) for line in generated.read_text(encoding="utf-8").splitlines()]
+    return read_records(generated)
 
 
 def _one_error_line(result: Result, code: int) -> str:

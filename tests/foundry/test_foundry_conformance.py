@@ -106,6 +106,9 @@ def test_the_kit_passes_everything_but_the_declared_deviation_which_it_shows(
         ATOMICITY_TEST: "deviation",
     }
     (atomicity,) = [t for t in bulk["tests"] if t["nodeid"].endswith(ATOMICITY_TEST)]
+    assert atomicity["reason"].startswith("known deviation BULK-003")
+    if url != _RUNS["clean"]:
+        return  # under random faults the batch breaks at whichever write a fault hits first
     assert (
         "It failed with: AssertionError: with 1 backend writes let through" in (atomicity["reason"])
     )

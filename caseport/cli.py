@@ -35,7 +35,7 @@ from adapters import (
     suggest_scheme,
 )
 from adapters.config import DEFAULT_NOTE
-from caseport import analysis_commands, db_cli, query_commands
+from caseport import analysis_commands, db_cli, portability_commands, query_commands
 from caseport._errors import (
     DEBUG_PARAMETER,
     EXIT_CODES_HELP,
@@ -515,6 +515,12 @@ def _check_report_path(path: Path) -> None:
         raise ConfigurationError(f"{where}: {ancestor} is not writable")
 
 
+app.command("export", rich_help_panel="Move data", epilog=EXIT_CODES_HELP, cls=CaseportCommand)(
+    portability_commands.export_bundle
+)
+app.command("import", rich_help_panel="Move data", epilog=EXIT_CODES_HELP, cls=CaseportCommand)(
+    portability_commands.import_command
+)
 app.add_typer(db_cli.app, name="db", rich_help_panel="Operations")
 
 

@@ -521,6 +521,9 @@ app.command("export", rich_help_panel="Move data", epilog=EXIT_CODES_HELP, cls=C
 app.command("import", rich_help_panel="Move data", epilog=EXIT_CODES_HELP, cls=CaseportCommand)(
     portability_commands.import_command
 )
+app.command("migrate", rich_help_panel="Move data", epilog=EXIT_CODES_HELP, cls=CaseportCommand)(
+    portability_commands.migrate_command
+)
 app.add_typer(db_cli.app, name="db", rich_help_panel="Operations")
 
 

@@ -2,9 +2,15 @@
 
 from __future__ import annotations
 
+import random
+import signal
+import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from run_profile import by_profile
 from typer.testing import CliRunner
 
 import adapters
@@ -19,6 +25,7 @@ from contracts import Case, CaseStore, Entity
 from contracts.errors import ConfigurationError, Unavailable
 
 RECORDS = list(generate(150, seed=5))
+_TIMEOUT_S = 300  # a guard against a hung process, not a performance expectation
 
 
 def _run(source: CaseStore, target: CaseStore, checkpoint: Path, batch: int = 40) -> object:
@@ -123,3 +130,31 @@ def test_the_command_copies_verifies_and_exits_1_when_stores_differ(tmp_path: Pa
     checked = runner.invoke(app, ["migrate", source, target, "--verify-only", "--json"])
     assert checked.exit_code == 1
     assert '"differing": 1' in checked.stdout
+
+
+@pytest.mark.parametrize("run", range(by_profile(quick=2, ci=20, soak=100)))
+def test_a_migration_killed_at_a_random_moment_resumes_and_verifies(
+    tmp_path: Path, run: int
+) -> None:
+    """SIGKILL mid-copy (D3): the target opens, the same command finishes, the stores match."""
+    write_bundle(InMemoryCaseStore(list(generate(4_000, seed=run))), tmp_path / "seed")
+    source = f"sqlite:///{tmp_path}/source.db"
+    target = f"sqlite:///{tmp_path}/target.db"
+    runner = CliRunner()
+    assert runner.invoke(app, ["import", source, str(tmp_path / "seed")]).exit_code == 0
+    command = [sys.executable, "-m", "caseport.cli", "migrate", source, target]
+    command += ["--checkpoint", str(tmp_path / "cp.json"), "--batch-size", "100"]
+    child = subprocess.Popen(
+        command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
+    )
+    time.sleep(random.Random(run).uniform(0.6, 1.6))  # the copy takes about 1.3 s
+    child.send_signal(signal.SIGKILL)
+    killed = child.wait(timeout=_TIMEOUT_S) == -signal.SIGKILL
+    assert killed or not (tmp_path / "cp.json").exists()  # killed, or it had finished
+    finished = subprocess.run(
+        command, cwd=tmp_path, capture_output=True, text=True, timeout=_TIMEOUT_S, check=False
+    )
+    assert finished.returncode == 0, finished.stdout + finished.stderr
+    assert "Verified: identical" in finished.stdout
+    with adapters.connect(source) as left, adapters.connect(target) as right:
+        assert verify_stores(left, right).identical

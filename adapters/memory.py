@@ -28,8 +28,9 @@ from adapters._url import StoreURL
 from adapters.faults import FaultInjector, FaultOptions, FaultPlan, Outcome
 from contracts.aggregation import AggregateQuery, Aggregation, aggregate_records
 from contracts.backend import StoreBackend
-from contracts.capabilities import Capability, Support, declare
+from contracts.capabilities import GRAPH_WALKS, Capability, Support, declare
 from contracts.compiled import compile_filter
+from contracts.emulation import follows
 from contracts.errors import ConfigurationError, Conflict, ValidationFailed
 from contracts.evaluation import (
     matches,
@@ -41,7 +42,7 @@ from contracts.models.links import Link
 from contracts.models.records import parse_record
 from contracts.query import Filter
 from contracts.requests import DegreeRequest, ExpandRequest, SearchRequest
-from contracts.results import AdapterInfo, BulkReport, Hop
+from contracts.results import AdapterInfo, BulkReport, Direction, Hop
 from contracts.store import CaseStore
 
 if TYPE_CHECKING:
@@ -57,9 +58,6 @@ OPERATIONS: Final = frozenset(
 """The primitives a fault plan can target with the ``operations`` option."""
 _WRITES: Final = frozenset({"insert", "replace", "write_batch"})
 """The primitives that change data: the backend writes of :meth:`MemoryBackend.write_faults`."""
-_LAYER_WALKS: Final = frozenset(
-    {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
-)
 
 
 class MemoryBackend(StoreBackend):
@@ -71,7 +69,7 @@ class MemoryBackend(StoreBackend):
 
     CAPABILITIES = declare(
         **{
-            capability.name: Support.EMULATED if capability in _LAYER_WALKS else Support.NATIVE
+            capability.name: Support.EMULATED if capability in GRAPH_WALKS else Support.NATIVE
             for capability in Capability
         }
     )
@@ -205,26 +203,32 @@ class MemoryBackend(StoreBackend):
                         self._terms[record.id] = computed[record.id]
         return OrderedResults(found, request.order_by)
 
+    def _hops_from(
+        self, entity_id: str, link_types: frozenset[str] | None, direction: Direction
+    ) -> Iterator[tuple[Link, bool]]:
+        """Each link ``expand`` follows from ``entity_id``, and whether it leaves it (locked)."""
+        links = self._tables[RecordType.LINK]
+        for link_id in sorted(self._incident.get(entity_id, ())):
+            link = links[link_id]
+            assert isinstance(link, Link)
+            if link_types is not None and link.type not in link_types:
+                continue
+            outgoing = link.source_id == entity_id
+            if follows(link, outgoing, direction):
+                yield link, outgoing
+
     @override
     def expand(self, request: ExpandRequest) -> list[Hop]:
-        entity_id, link_types = request.entity_id, request.link_types
-        direction, neighbour_kinds = request.direction, request.neighbour_kinds
         with self._operation("expand"):
-            links = self._tables[RecordType.LINK]
             entities = self._tables[RecordType.ENTITY]
             hops = []
-            for link_id in sorted(self._incident.get(entity_id, ())):
-                link = links[link_id]
-                assert isinstance(link, Link)
-                if link_types is not None and link.type not in link_types:
-                    continue
-                outgoing = link.source_id == entity_id
-                if link.directed and direction != "both" and (direction == "out") != outgoing:
-                    continue
-                other = link.target_id if outgoing else link.source_id
-                neighbour = entities[other]
+            for link, outgoing in self._hops_from(
+                request.entity_id, request.link_types, request.direction
+            ):
+                neighbour = entities[link.target_id if outgoing else link.source_id]
                 assert isinstance(neighbour, Entity)
-                if neighbour_kinds is not None and neighbour.kind not in neighbour_kinds:
+                kinds = request.neighbour_kinds
+                if kinds is not None and neighbour.kind not in kinds:
                     continue
                 if not (
                     matches(neighbour, request.neighbour_filter)
@@ -239,22 +243,12 @@ class MemoryBackend(StoreBackend):
     @override
     def degree(self, request: DegreeRequest) -> dict[str, int]:
         with self._operation("expand"):
-            links = self._tables[RecordType.LINK]
-            counted = {}
-            for entity_id in request.entity_ids:
-                hops = 0
-                for link_id in self._incident.get(entity_id, ()):
-                    link = links[link_id]
-                    assert isinstance(link, Link)
-                    if request.link_types is not None and link.type not in request.link_types:
-                        continue
-                    outgoing = link.source_id == entity_id
-                    one_way = link.directed and request.direction != "both"
-                    if one_way and (request.direction == "out") != outgoing:
-                        continue
-                    hops += 1
-                counted[entity_id] = hops
-            return counted
+            return {
+                entity_id: sum(
+                    1 for _ in self._hops_from(entity_id, request.link_types, request.direction)
+                )
+                for entity_id in request.entity_ids
+            }
 
     @override
     def count(self, record_type: RecordType, condition: Filter | None) -> int:

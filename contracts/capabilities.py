@@ -18,6 +18,7 @@ from typing import Final
 
 __all__ = [
     "EMULATABLE",
+    "GRAPH_WALKS",
     "PARTIABLE",
     "Capability",
     "Support",
@@ -120,14 +121,12 @@ def declare(**support: Support) -> Mapping[Capability, Support]:
     return MappingProxyType(dict(sorted(declared.items(), key=lambda kv: kv[0].value)))
 
 
-_OVER_EXPAND: Final = frozenset(
-    {
-        Capability.GRAPH_NEIGHBOURHOOD,
-        Capability.GRAPH_SHORTEST_PATHS,
-        Capability.GRAPH_DEGREE,
-        Capability.TIMELINE,
-    }
+GRAPH_WALKS: Final[frozenset[Capability]] = frozenset(
+    {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
 )
+"""The walks the layer composes from ``expand`` alone, for backends that leave them to it."""
+
+_OVER_EXPAND: Final = GRAPH_WALKS | {Capability.GRAPH_DEGREE}
 
 
 def declaration_problem(

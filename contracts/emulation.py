@@ -19,6 +19,7 @@ __all__ = [
     "Expander",
     "LayerExpander",
     "Step",
+    "follows",
     "neighbourhood",
     "one_link_per_neighbour",
     "reverse",
@@ -38,6 +39,15 @@ The kind may be ``None`` when no ``via_kinds`` filter asks for it (reading it ca
 
 LayerExpander = Callable[[Sequence[str], Direction], Iterable[Step]]
 """Expansion of a whole frontier at once, for backends that answer a layer in one query."""
+
+
+def follows(link: Link, outgoing: bool, direction: Direction) -> bool:
+    """Whether ``expand`` in ``direction`` follows ``link`` from the end it stands at.
+
+    ``outgoing`` says that end is the link's source. An undirected link is followed in every
+    direction, and ``both`` follows every link.
+    """
+    return not link.directed or direction == "both" or (direction == "out") == outgoing
 
 
 def one_link_per_neighbour(expand: Expander) -> Expander:

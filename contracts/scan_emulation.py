@@ -12,6 +12,7 @@ from collections.abc import Iterator, Sequence
 from typing import Final
 
 from contracts.backend import StoreBackend
+from contracts.emulation import follows
 from contracts.errors import UpstreamContractError
 from contracts.models.common import Record, RecordType
 from contracts.models.entities import Entity
@@ -83,10 +84,8 @@ def expand_over_scan(backend: StoreBackend, request: ExpandRequest) -> list[Hop]
         if request.link_types is not None and link.type not in request.link_types:
             continue
         outgoing = link.source_id == entity_id
-        one_way = link.directed and request.direction != "both"
-        if one_way and (request.direction == "out") != outgoing:
-            continue
-        chosen.append((link, outgoing))
+        if follows(link, outgoing, request.direction):
+            chosen.append((link, outgoing))
     others = sorted({link.target_id if out else link.source_id for link, out in chosen})
     found = backend.fetch(RecordType.ENTITY, others) if others else {}
     hops = []
@@ -120,8 +119,6 @@ def degree_over_scan(
         if link_types is not None and link.type not in link_types:
             continue
         for end in {link.source_id, link.target_id} & wanted:
-            outgoing = link.source_id == end
-            one_way = link.directed and direction != "both"
-            if not one_way or (direction == "out") == outgoing:
+            if follows(link, link.source_id == end, direction):
                 counted[end] += 1
     return counted

@@ -48,7 +48,8 @@ from adapters.foundry.wire import AggregateAnswer
 from contracts.admission import is_record_id
 from contracts.aggregation import AggregateQuery, Aggregation
 from contracts.backend import StoreBackend
-from contracts.capabilities import Capability, Support, declare
+from contracts.capabilities import GRAPH_WALKS, Capability, Support, declare
+from contracts.emulation import follows
 from contracts.errors import (
     AlreadyExists,
     BackendError,
@@ -77,9 +78,6 @@ __all__ = ["FoundryBackend", "FoundryCaseStore", "Scan", "StoreOptions"]
 T = TypeVar("T")
 _VERSION: Final = "0.1.0"
 _MAX_PAGE: Final = 1_000
-_LAYER_WALKS: Final = frozenset(
-    {Capability.GRAPH_NEIGHBOURHOOD, Capability.GRAPH_SHORTEST_PATHS, Capability.TIMELINE}
-)
 _SEARCH: Final = frozenset(
     {
         Capability.SEARCH_FILTER,
@@ -198,7 +196,7 @@ class FoundryBackend(StoreBackend):
         **{
             capability.name: (
                 Support.EMULATED
-                if capability in _LAYER_WALKS
+                if capability in GRAPH_WALKS
                 else Support.PARTIAL
                 if capability in _SEARCH or capability is Capability.GRAPH_EXPAND
                 else Support.NATIVE
@@ -602,9 +600,8 @@ class FoundryBackend(StoreBackend):
                     )
                 if link_types is not None and link.type not in link_types:
                     continue
-                if link.directed and direction != "both" and (direction == "out") != outgoing:
-                    continue
-                chosen[link.id] = (link, outgoing)
+                if follows(link, outgoing, direction):
+                    chosen[link.id] = (link, outgoing)
         others = sorted(
             {link.target_id if outgoing else link.source_id for link, outgoing in chosen.values()}
         )

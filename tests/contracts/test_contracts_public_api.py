@@ -62,6 +62,7 @@ EXCLUDED_MODULES: dict[str, str] = {
 
 NOT_REEXPORTED: dict[tuple[str, str], str] = {
     ("contracts", "EMULATABLE"): "adapter authors read it beside Capability; CaseStore enforces it",
+    ("contracts", "GRAPH_WALKS"): "adapter authors read it beside Capability; for declarations",
     ("contracts", "PARTIABLE"): "adapter authors read it beside Capability; the port enforces it",
     ("contracts", "check_declaration"): "the port's own check of a declaration; for the facade",
     ("contracts", "SEARCH_CAPABILITIES"): "the capabilities the port's search hook serves",

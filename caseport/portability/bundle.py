@@ -33,6 +33,7 @@ __all__ = [
     "ImportReport",
     "Manifest",
     "Rejection",
+    "keeps",
     "read_manifest",
     "read_records",
     "write_bundle",
@@ -127,7 +128,7 @@ def write_bundle(
     digest = hashlib.sha256()
     files = []
     for record_type, name in FILE_NAMES.items():
-        if not _keeps(store, record_type):
+        if not keeps(store, record_type):
             continue
         written = _write_file(store, record_type, directory / name, digest)
         files.append(written)
@@ -197,7 +198,8 @@ def read_records(
                 yield item.name, number, record
 
 
-def _keeps(store: CaseStore, record_type: RecordType) -> bool:
+def keeps(store: CaseStore, record_type: RecordType) -> bool:
+    """Whether ``store`` keeps records of ``record_type`` (entities and links always)."""
     capability = RECORD_CAPABILITY.get(record_type)
     return capability is None or store.supports(capability)
 

@@ -15,10 +15,10 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 
+from caseport.portability.bundle import keeps
 from contracts import CaseStore, RecordType
 from contracts.errors import ConfigurationError
 from contracts.models.records import record_class
-from contracts.store import RECORD_CAPABILITY
 
 __all__ = ["Checkpoint", "MigrationReport", "migrate"]
 
@@ -67,10 +67,7 @@ def migrate(
     state = _load(checkpoint, source_name, target_name)
     report = MigrationReport(resumed=bool(state.finished or state.cursor))
     for record_type in RecordType:
-        capability = RECORD_CAPABILITY.get(record_type)
-        if capability is not None and not source.supports(capability):
-            continue
-        if record_type.value in state.finished:
+        if not keeps(source, record_type) or record_type.value in state.finished:
             continue
         kind = record_class(record_type)
         cursor = state.cursor if state.record_type == record_type.value else None

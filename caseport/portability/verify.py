@@ -12,8 +12,8 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Final
 
+from caseport.portability.bundle import keeps
 from contracts import CaseStore, RecordType, to_json_line
-from contracts.store import RECORD_CAPABILITY
 
 __all__ = ["Difference", "Verification", "verify_stores"]
 
@@ -50,17 +50,11 @@ class Verification:
 
 
 def _types(source: CaseStore, target: CaseStore) -> list[RecordType]:
-    kept = []
-    for record_type in RecordType:
-        capability = RECORD_CAPABILITY.get(record_type)
-        if capability is None or source.supports(capability) or target.supports(capability):
-            kept.append(record_type)
-    return kept
+    return [kind for kind in RecordType if keeps(source, kind) or keeps(target, kind)]
 
 
 def _stream(store: CaseStore, record_type: RecordType) -> Iterator[tuple[str, bytes]]:
-    capability = RECORD_CAPABILITY.get(record_type)
-    if capability is not None and not store.supports(capability):
+    if not keeps(store, record_type):
         return
     for record in store.export([record_type]):
         yield record.id, to_json_line(record).encode("utf-8")
